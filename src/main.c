@@ -1,0 +1,72 @@
+/* p11cert: global options, the command table, dispatch. A command is one
+ * cmd-*.c file and one row below. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli.h"
+
+static const struct command commands[] = {
+    {"tokens", cmd_tokens, "list the tokens: URI, label, manufacturer, model, serial, flags"},
+    {"list", cmd_list, "list the objects on a token"},
+    {"keygen", cmd_keygen, "generate a key pair on a token; the private key never leaves it"},
+    {"csr", cmd_csr, "make a PKCS#10 request signed by a token key"},
+    {"selfsign", cmd_selfsign, "make a self-signed certificate signed by a token key"},
+    {NULL, NULL, NULL},
+};
+
+/* There is no --pin: a PIN in argv is visible to every user through ps and
+ * /proc. Whoever types one is told so, and the copy in argv is wiped. */
+static int refuse_pin_in_argv(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--pin") == 0 || strncmp(argv[i], "--pin=", 6) == 0) {
+            if (argv[i][5] == '=')
+                OPENSSL_cleanse(argv[i] + 6, strlen(argv[i] + 6));
+            else if (i + 1 < argc)
+                OPENSSL_cleanse(argv[i + 1], strlen(argv[i + 1]));
+            errorf("there is no --pin option: a PIN on the command line is visible to other "
+                   "users");
+            hintf("use --pin-source file:PATH, env:NAME or fd:N, or a prompt on a terminal");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli;
+    int at;
+
+    memset(&cli, 0, sizeof(cli));
+    cli.token.module = getenv("P11CERT_MODULE");
+    if (cli.token.module && !*cli.token.module)
+        cli.token.module = NULL;
+    msg_setup(NULL, MSG_NORMAL);
+
+    if (refuse_pin_in_argv(argc, argv) < 0)
+        return EXIT_USAGE;
+    at = cli_parse_globals(&cli, commands, argc, argv);
+    if (at == CLI_HELP)
+        return EXIT_OK;
+    if (at == CLI_ERROR)
+        return EXIT_USAGE;
+    if (at >= argc) {
+        errorf("no command given; 'p11cert --help' lists them");
+        return EXIT_USAGE;
+    }
+    for (const struct command *c = commands; c->name; c++) {
+        if (strcmp(c->name, argv[at]) == 0) {
+            cli.command = c;
+            msg_setup(c->name, cli.level);
+            return c->run(&cli, argc - at, argv + at);
+        }
+    }
+    errorf("unknown command \"%s\"; 'p11cert --help' lists them", argv[at]);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,38 @@
+/* Messages to the operator: one layer that knows the program's prefix, the
+ * running command and -q/-v. Every layer reports through it; nothing else
+ * writes to stderr. */
+#ifndef P11CERT_MSG_H
+#define P11CERT_MSG_H
+
+/* Exit statuses of CLI.md. */
+enum {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,
+    EXIT_USAGE = 2,
+};
+
+enum msg_level {
+    MSG_QUIET = -1,
+    MSG_NORMAL = 0,
+    MSG_VERBOSE = 1,
+};
+
+/* Set once by main before a command runs: the command name that prefixes
+ * errors ("p11cert: csr: ...") and how much goes to stderr. */
+void msg_setup(const char *command, enum msg_level level);
+
+/* "p11cert: COMMAND: what failed: why" — always shown. */
+void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A second line telling the operator what to do next; always shown. */
+void hintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Something the operator should know; hidden by -q. */
+void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Detail for -v. */
+void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* OpenSSL's error queue drained into one short reason (the last, most
+ * specific entry), for "what failed: why". Never NULL. */
+const char *msg_openssl_reason(void);
+
+#endif

@@ -1,0 +1,141 @@
+# Helpers for the end-to-end tests: throwaway SoftHSM2 tokens, the PIN, and
+# independent views of the token (pkcs11-tool, pkcs11-spy call counts).
+#
+# Load from a .bats file with:   load helpers
+#
+#   setup_token [LABEL...]   fresh token dir (default label "test"); exports
+#                            SOFTHSM2_CONF, P11CERT_MODULE, SOFTHSM_MODULE,
+#                            PIN_FILE, SO_PIN_FILE, TOKEN_DIR, TOKEN_LABEL,
+#                            TOKEN_URI (pkcs11:token=<first label>)
+#   p11cert_pin ARGS...      p11cert --pin-source file:$PIN_FILE ARGS...
+#   token_object_count [LABEL]  objects on the token, as pkcs11-tool counts them
+#   spy_count CMD...         runs CMD through pkcs11-spy.so, prints the number
+#                            of PKCS#11 calls it made
+#
+# Tokens are selected by label, never by slot number (SoftHSM renumbers slots).
+
+P11CERT_SRC=${P11CERT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export P11CERT_SRC
+
+# Run straight from bats (not via scripts/run-tests.sh): find the built binary.
+if [ -n "${P11CERT_BUILD:-}" ]; then
+    PATH="$P11CERT_BUILD:$PATH"
+elif ! command -v p11cert >/dev/null 2>&1 && [ -x "$P11CERT_SRC/build/p11cert" ]; then
+    PATH="$P11CERT_SRC/build:$PATH"
+fi
+export PATH
+
+# First existing path of the arguments; fails if none exists.
+_first_existing() {
+    local p
+    for p in "$@"; do
+        if [ -e "$p" ]; then
+            printf '%s\n' "$p"
+            return 0
+        fi
+    done
+    echo "helpers: none of these exists: $*" >&2
+    return 1
+}
+
+_softhsm_module() {
+    _first_existing /usr/lib/softhsm/libsofthsm2.so \
+        /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so
+}
+
+_spy_module() {
+    _first_existing /usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so \
+        /usr/lib/pkcs11/pkcs11-spy.so
+}
+
+# RFC 7512 percent-encoding of a path attribute value (all but unreserved).
+_uri_encode() {
+    local s=$1 out='' c i
+    local LC_ALL=C
+    for ((i = 0; i < ${#s}; i++)); do
+        c=${s:i:1}
+        case "$c" in
+        [A-Za-z0-9._~-]) out+=$c ;;
+        *) out+=$(printf '%%%02X' "'$c") ;;
+        esac
+    done
+    printf '%s\n' "$out"
+}
+
+# A fresh token directory under the test's (or, from setup_file, the file's)
+# temporary directory, with one token per LABEL.
+setup_token() {
+    local labels=("$@")
+    [ "${#labels[@]}" -gt 0 ] || labels=(test)
+
+    local base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-}}
+    if [ -z "$base" ]; then
+        echo "setup_token: call it from a bats test, setup or setup_file" >&2
+        return 1
+    fi
+    local dir module out
+    dir=$(mktemp -d "$base/token.XXXXXX") || return 1
+    module=$(_softhsm_module) || return 1
+    out=$("$P11CERT_SRC/scripts/softhsm-token.sh" "$dir" "${labels[@]}") || {
+        echo "setup_token: scripts/softhsm-token.sh failed" >&2
+        return 1
+    }
+    eval "$out"
+    export SOFTHSM2_CONF
+    export SOFTHSM_MODULE=$module
+    export P11CERT_MODULE=$module
+    export TOKEN_DIR=$dir
+    export PIN_FILE=$dir/pin
+    export SO_PIN_FILE=$dir/so-pin
+    export TOKEN_LABEL=${labels[0]}
+    TOKEN_URI="pkcs11:token=$(_uri_encode "${labels[0]}")"
+    export TOKEN_URI
+}
+
+p11cert_pin() {
+    p11cert --pin-source "file:$PIN_FILE" "$@"
+}
+
+# Number of objects on the token LABEL (default: the first one set up),
+# counted by pkcs11-tool, not by p11cert.
+token_object_count() {
+    local label=${1:-$TOKEN_LABEL} user_pin listing
+    user_pin=$(head -n 1 "$PIN_FILE") || return 1
+    listing=$(pkcs11-tool --module "${SOFTHSM_MODULE:-$P11CERT_MODULE}" --token-label "$label" \
+        --login --pin "$user_pin" --list-objects 2>&1) || {
+        echo "token_object_count: pkcs11-tool failed: $listing" >&2
+        return 1
+    }
+    printf '%s\n' "$listing" |
+        grep -cE '^(Private Key Object|Public Key Object|Certificate Object|Data object)' ||
+        true
+}
+
+# Runs CMD with P11CERT_MODULE pointing at pkcs11-spy.so in front of SoftHSM,
+# and prints the number of PKCS#11 calls CMD made (spy log lines "N: C_Name";
+# C_GetInterface / C_GetFunctionList count too). 0 if CMD never loaded it.
+# CMD's own stdout and stderr go to $SPY_DIR/out and $SPY_DIR/err (SPY_DIR
+# defaults to a temp dir); the spy log to $SPY_DIR/spy.log. If CMD fails,
+# its output is shown on stderr and spy_count returns CMD's status.
+spy_count() {
+    local spy real base dir status=0
+    spy=$(_spy_module) || return 1
+    real=${SOFTHSM_MODULE:-$(_softhsm_module)} || return 1
+    base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
+    dir=${SPY_DIR:-$(mktemp -d "$base/spy.XXXXXX")} || return 1
+    mkdir -p "$dir"
+    rm -f "$dir/spy.log" # the spy appends to an existing log
+    P11CERT_MODULE=$spy PKCS11SPY=$real PKCS11SPY_OUTPUT=$dir/spy.log \
+        "$@" >"$dir/out" 2>"$dir/err" || status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "spy_count: '$*' exited $status; its output:" >&2
+        cat "$dir/out" "$dir/err" >&2
+        return "$status"
+    fi
+    # No log: CMD never loaded the module, which is zero calls.
+    [ -e "$dir/spy.log" ] || {
+        echo 0
+        return 0
+    }
+    grep -cE '^[0-9]+: C_' "$dir/spy.log" || true
+}
