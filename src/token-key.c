@@ -85,7 +85,7 @@ static void hint_key_candidates(struct token_ctx *ctx, CK_ATTRIBUTE *tmpl, CK_UL
             continue;
         if (attrs[1].ulValueLen != CK_UNAVAILABLE_INFORMATION)
             label[attrs[1].ulValueLen] = '\0';
-        uri = token_object_uri(
+        uri = token_object_short_uri(
             ctx, CKO_PRIVATE_KEY, id,
             attrs[0].ulValueLen == CK_UNAVAILABLE_INFORMATION ? 0 : attrs[0].ulValueLen, label);
         w = snprintf(list + used, sizeof(list) - used, "%s%s", i ? " " : "",

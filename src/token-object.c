@@ -84,8 +84,8 @@ int token_get_attributes(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, CK_ATTRIBU
     return -1;
 }
 
-char *token_object_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigned char *id,
-                       CK_ULONG id_len, const char *label)
+static char *format_object_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigned char *id,
+                               CK_ULONG id_len, const char *label, P11KitUriType type)
 {
     P11KitUri *uri = p11_kit_uri_new();
     CK_ATTRIBUTE attr;
@@ -104,8 +104,20 @@ char *token_object_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigne
         attr = (CK_ATTRIBUTE){CKA_LABEL, (void *)label, strlen(label)};
         p11_kit_uri_set_attribute(uri, &attr);
     }
-    if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &text) != P11_KIT_URI_OK)
+    if (p11_kit_uri_format(uri, type, &text) != P11_KIT_URI_OK)
         text = NULL;
     p11_kit_uri_free(uri);
     return text;
+}
+
+char *token_object_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigned char *id,
+                       CK_ULONG id_len, const char *label)
+{
+    return format_object_uri(ctx, cls, id, id_len, label, P11_KIT_URI_FOR_OBJECT_ON_TOKEN);
+}
+
+char *token_object_short_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigned char *id,
+                             CK_ULONG id_len, const char *label)
+{
+    return format_object_uri(ctx, cls, id, id_len, label, P11_KIT_URI_FOR_OBJECT);
 }

@@ -144,6 +144,10 @@ int token_find_key(struct token_ctx *ctx, struct token_key *key);
 char *token_object_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigned char *id,
                        CK_ULONG id_len, const char *label);
 
+/* The same without the token's attributes, for naming candidates. */
+char *token_object_short_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigned char *id,
+                             CK_ULONG id_len, const char *label);
+
 /* The RFC 7512 URI of a token; malloc'd. */
 char *token_slot_uri(const struct token_slot *slot);
 
