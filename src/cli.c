@@ -38,7 +38,8 @@ static const struct cli_option global_options[] = {
 };
 
 static const char exit_statuses[] =
-    "exit status: 0 success, 1 the operation or a check failed, 2 usage error\n";
+    "exit status: 0 success, 1 the operation or a check failed, 2 usage error (unknown\n"
+    "option, missing or malformed argument)\n";
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -93,17 +94,48 @@ static struct option *build_long_options(const struct cli_option *opts)
     return longs;
 }
 
+/* Help text wrapped under its option at 80 columns. */
+static void print_wrapped(const char *text, int indent, int first_column)
+{
+    int column = first_column;
+    const char *word = text;
+
+    while (*word) {
+        int len = (int)strcspn(word, " ");
+
+        if (column > indent && column + 1 + len > 79) {
+            printf("\n%*s", indent, "");
+            column = indent;
+        } else if (column > indent) {
+            putchar(' ');
+            column++;
+        }
+        printf("%.*s", len, word);
+        column += len;
+        word += len;
+        while (*word == ' ')
+            word++;
+    }
+    putchar('\n');
+}
+
 static void print_options(const struct cli_option *opts)
 {
     for (size_t i = 0; opts && opts[i].name; i++) {
         char left[64];
+        int width;
 
         snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
                  opts[i].arg ? opts[i].arg : "");
-        if (strlen(left) > 24)
-            printf("  %s\n  %-24s  %s\n", left, "", opts[i].help);
-        else
-            printf("  %-24s  %s\n", left, opts[i].help);
+        width = printf("  %-22s", left);
+        if (width > 24) {
+            printf("\n%*s", 26, "");
+            width = 26;
+        } else {
+            printf("  ");
+            width += 2;
+        }
+        print_wrapped(opts[i].help, 26, width);
     }
 }
 
