@@ -129,6 +129,7 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
     struct token_ctx ctx;
     struct token_key key;
     struct token_keygen gen;
+    P11KitUri *uri = NULL;
     const struct key_type *type = &key_types[0];
     unsigned char id[TOKEN_ID_MAX], params[32], derived[20];
     CK_ULONG id_len = 0;
@@ -171,7 +172,11 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
         gen.ec_params = params;
         gen.ec_params_len = (CK_ULONG)len;
     }
-    if (token_ctx_init(&ctx, &cli->token, args[0]) < 0 ||
+    if (!(uri = token_uri_parse(args[0], "token URI"))) {
+        ret = EXIT_USAGE;
+        goto cleanup;
+    }
+    if (token_ctx_init(&ctx, &cli->token, uri) < 0 ||
         token_open(&ctx, &cli->token, TOKEN_NEEDS_RW | TOKEN_NEEDS_LOGIN) < 0)
         goto cleanup;
     if (!token_has_mechanism(&ctx, type->mechanism)) {

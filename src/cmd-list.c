@@ -139,6 +139,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 {
     struct cli_parser parser;
     struct token_ctx ctx;
+    P11KitUri *uri;
     CK_OBJECT_HANDLE *handles = NULL;
     CK_ULONG n_handles = 0, n_tmpl = 0;
     CK_ATTRIBUTE *tmpl;
@@ -157,8 +158,10 @@ int cmd_list(struct cli *cli, int argc, char **argv)
         ret = EXIT_OK;
     if (opt != CLI_END || (n_args = cli_args(&parser, &args)) < 0)
         goto cleanup;
+    if (!(uri = token_uri_parse(n_args ? args[0] : NULL, "token URI")))
+        goto cleanup;
     ret = EXIT_FAIL;
-    if (token_ctx_init(&ctx, &cli->token, n_args ? args[0] : NULL) < 0 ||
+    if (token_ctx_init(&ctx, &cli->token, uri) < 0 ||
         token_open(&ctx, &cli->token, TOKEN_LOGIN_IF_PIN) < 0)
         goto cleanup;
     tmpl = p11_kit_uri_get_attributes(ctx.uri, &n_tmpl);

@@ -64,6 +64,7 @@ int cmd_tokens(struct cli *cli, int argc, char **argv)
 {
     struct cli_parser parser;
     struct token_ctx ctx;
+    P11KitUri *uri;
     struct token_slot *slots = NULL;
     size_t n_slots = 0;
     json_t *list = NULL, *slot;
@@ -81,8 +82,10 @@ int cmd_tokens(struct cli *cli, int argc, char **argv)
         ret = EXIT_OK;
     if (opt != CLI_END || (n_args = cli_args(&parser, &args)) < 0)
         goto cleanup;
+    if (!(uri = token_uri_parse(n_args ? args[0] : NULL, "URI")))
+        goto cleanup;
     ret = EXIT_FAIL;
-    if (token_ctx_init(&ctx, &cli->token, n_args ? args[0] : NULL) < 0 ||
+    if (token_ctx_init(&ctx, &cli->token, uri) < 0 ||
         token_find_slots(&ctx, 1, &slots, &n_slots) < 0)
         goto cleanup;
     list = json_array();

@@ -58,13 +58,17 @@ static int parse_names(struct sign_job *job, const struct sign_request *req)
 
 int sign_job_open(struct sign_job *job, struct cli *cli, const struct sign_request *req)
 {
+    P11KitUri *uri;
+
     memset(job, 0, sizeof(*job));
     job->ctx.session = CK_INVALID_HANDLE;
     if (parse_names(job, req) < 0)
         return EXIT_USAGE;
     if (outfile_check(req->out, req->force) < 0)
         return EXIT_FAIL;
-    if (token_ctx_init(&job->ctx, &cli->token, req->key_uri) < 0 ||
+    if (!(uri = token_uri_parse(req->key_uri, "key URI")))
+        return EXIT_USAGE;
+    if (token_ctx_init(&job->ctx, &cli->token, uri) < 0 ||
         token_open(&job->ctx, &cli->token, TOKEN_NEEDS_LOGIN) < 0 ||
         token_find_key(&job->ctx, &job->key) < 0 ||
         signer_init(&job->signer, &job->ctx, &job->key, req->hash, req->pss) < 0)

@@ -25,7 +25,7 @@ enum {
 
 #define SIGN_JOB_OPTIONS                                                                           \
     {SIGN_OPT_SUBJECT, "subject", "DN",                                                            \
-     "the subject: /C=US/ST=California/L=Mountain View/O=Org/OU=IT/CN=host or "                    \
+     "the subject: /C=US/ST=California/O=Org/OU=IT/CN=host or "                                    \
      "CN=host,O=Org,C=US (required)"},                                                             \
         {SIGN_OPT_SAN, "san", "S",                                                                 \
          "a subjectAltName: DNS:name, IP:address, email:addr or URI:uri (repeatable); with "       \

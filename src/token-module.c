@@ -26,6 +26,14 @@ P11KitUri *token_uri_parse(const char *text, const char *what)
         p11_kit_uri_free(uri);
         return NULL;
     }
+    /* p11-kit keeps unknown attributes and then matches nothing: say so. */
+    if (p11_kit_uri_any_unrecognized(uri)) {
+        errorf("bad %s \"%s\": it has an attribute RFC 7512 does not define", what, text);
+        hintf("path attributes: token, manufacturer, model, serial, object, id, type, slot-*; "
+              "after '?': module-name, module-path, pin-source, pin-value");
+        p11_kit_uri_free(uri);
+        return NULL;
+    }
     return uri;
 }
 
@@ -132,16 +140,14 @@ cleanup:
     return ret;
 }
 
-int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, const char *uri_text)
+int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, P11KitUri *uri)
 {
     const char *module;
     int ret = -1;
 
     memset(ctx, 0, sizeof(*ctx));
     ctx->session = CK_INVALID_HANDLE;
-    ctx->uri = token_uri_parse(uri_text, "PKCS#11 URI");
-    if (!ctx->uri)
-        return -1;
+    ctx->uri = uri;
 
     module = config->module;
     if (!module)

@@ -53,13 +53,15 @@ struct token_ctx {
     int logged_in;
 };
 
-/* Parses a URI given on the command line (NULL or "" means "pkcs11:").
- * Returns NULL after reporting why. */
+/* Parses a URI given on the command line (NULL or "" means "pkcs11:");
+ * what names it in errors. Returns NULL after reporting why: the caller
+ * exits with the usage status, before any module is loaded. */
 P11KitUri *token_uri_parse(const char *text, const char *what);
 
 /* Loads and initializes the module(s) config and uri name, else every module
- * p11-kit registers. Reports its own errors; returns 0 or -1. */
-int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, const char *uri_text);
+ * p11-kit registers. Takes uri (from token_uri_parse) in every case.
+ * Reports its own errors; returns 0 or -1. */
+int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, P11KitUri *uri);
 
 /* Finalizes every module (SoftHSM crashes at exit without it) and frees. */
 void token_ctx_free(struct token_ctx *ctx);
