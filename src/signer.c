@@ -3,10 +3,12 @@
  * raw mechanism, OpenSSL verifies the result before anyone writes it. */
 #include "signer.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 #include "msg.h"
@@ -211,6 +213,38 @@ static int sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, 
     }
     mech.mechanism = CKM_RSA_PKCS;
     return token_sign(s->ctx, s->key->priv, &mech, input, input_len, sig, sig_len);
+}
+
+int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, char *why, size_t why_len)
+{
+    unsigned char data[64], sig[SIGNATURE_MAX];
+    CK_ULONG sig_len;
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    int ret = -1;
+
+    if (!mctx || RAND_bytes(data, sizeof(data)) != 1) {
+        errorf("cannot make a test message: %s", msg_openssl_reason());
+        goto cleanup;
+    }
+    if (sign_tbs(s, data, sizeof(data), sig, &sig_len) < 0)
+        goto cleanup;
+    if (EVP_DigestVerifyInit(mctx, &pctx, s->md, NULL, verify_key) <= 0 ||
+        (s->pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+                    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0))) {
+        snprintf(why, why_len, "the certificate's key cannot verify this key's signatures: %s",
+                 msg_openssl_reason());
+        ret = 0;
+        goto cleanup;
+    }
+    ret = EVP_DigestVerify(mctx, sig, sig_len, data, sizeof(data)) == 1;
+    if (!ret)
+        snprintf(why, why_len,
+                 "a signature made on the token does not verify with the "
+                 "certificate's public key");
+cleanup:
+    EVP_MD_CTX_free(mctx);
+    return ret;
 }
 
 /* Stores the signature bits with no unused bits, as X.509 wants them. */

@@ -111,10 +111,8 @@ static void refuse_ambiguous(struct token_ctx *ctx)
     hint_key_candidates(ctx, tmpl, n);
 }
 
-/* One read of everything a key lookup needs: class, type, id, label and the
- * public value (RSA private keys carry it too; EC private keys do not). */
-static int read_key_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, CK_OBJECT_CLASS *cls,
-                           struct token_key *key)
+int token_read_key(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, CK_OBJECT_CLASS *cls,
+                   struct token_key *key)
 {
     struct token_pubkey *pk = &key->pubkey;
     CK_ATTRIBUTE attrs[] = {
@@ -154,7 +152,7 @@ static int read_key_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, CK_OBJEC
     return 0;
 }
 
-static int has_public_value(const struct token_key *key)
+int token_key_has_public_value(const struct token_key *key)
 {
     if (key->pubkey.type == CKK_RSA)
         return key->pubkey.modulus_len > 0 && key->pubkey.exponent_len > 0;
@@ -186,7 +184,7 @@ static int find_by_name(struct token_ctx *ctx, struct token_key *key, int *done)
         CK_OBJECT_CLASS cls;
 
         memset(&obj, 0, sizeof(obj));
-        if (read_key_object(ctx, found[i], &cls, &obj) < 0)
+        if (token_read_key(ctx, found[i], &cls, &obj) < 0)
             return -1;
         if (cls == CKO_PRIVATE_KEY && n_privs++ == 0) {
             *key = obj;
@@ -206,11 +204,11 @@ static int find_by_name(struct token_ctx *ctx, struct token_key *key, int *done)
         if (!same_pair(key, &pubs[i]))
             continue;
         key->pub = pubs[i].pub;
-        if (!has_public_value(key))
+        if (!token_key_has_public_value(key))
             key->pubkey = pubs[i].pubkey;
         break;
     }
-    *done = has_public_value(key);
+    *done = token_key_has_public_value(key);
     return 0;
 }
 
@@ -233,7 +231,7 @@ static int find_public_half(struct token_ctx *ctx, struct token_key *key, int *f
         return 0;
     key->pub = found[0];
     *found_one = 1;
-    return read_key_object(ctx, key->pub, &read_cls, key);
+    return token_read_key(ctx, key->pub, &read_cls, key);
 }
 
 /* Step 2: the private half by the public half's CKA_ID when it has one,
@@ -275,9 +273,9 @@ static int find_private_half(struct token_ctx *ctx, struct token_key *key, int h
         return -1;
     }
     key->priv = found[0];
-    if (!have_public && read_key_object(ctx, key->priv, &read_cls, key) < 0)
+    if (!have_public && token_read_key(ctx, key->priv, &read_cls, key) < 0)
         return -1;
-    if (!has_public_value(key)) {
+    if (!token_key_has_public_value(key)) {
         errorf("key \"%s\" has no public key object beside it on the token, and its private "
                "half does not carry the public value",
                key->label);

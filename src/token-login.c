@@ -99,6 +99,11 @@ static int login(struct token_ctx *ctx, const struct token_config *config, unsig
     if (value ? secret_set(&pin, value) < 0 : secret_read(&src, what, &pin) < 0)
         goto cleanup;
     rv = fn->C_Login(ctx->session, CKU_USER, (CK_UTF8CHAR *)pin.data, (CK_ULONG)pin.len);
+    if (rv == CKR_OK && (needs & TOKEN_KEEP_PIN)) {
+        ctx->pin = pin; /* token_ctx_free wipes it */
+        pin.data = NULL;
+        pin.len = 0;
+    }
     secret_wipe(&pin);
 check:
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {

@@ -182,6 +182,7 @@ void token_ctx_free(struct token_ctx *ctx)
         free(m->name);
     }
     free(ctx->modules);
+    secret_wipe(&ctx->pin);
     if (ctx->uri)
         p11_kit_uri_free(ctx->uri);
     memset(ctx, 0, sizeof(*ctx));

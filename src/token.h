@@ -27,6 +27,7 @@ enum token_needs {
     TOKEN_NEEDS_RW = 1 << 0,     /* a read-write session (keygen, import) */
     TOKEN_NEEDS_LOGIN = 1 << 1,  /* a user login, PIN required */
     TOKEN_LOGIN_IF_PIN = 1 << 2, /* log in when a PIN source is at hand (list) */
+    TOKEN_KEEP_PIN = 1 << 3,     /* keep the PIN for a second login (libp11, check --tls) */
 };
 
 struct token_module {
@@ -51,6 +52,7 @@ struct token_ctx {
     struct token_slot slot;    /* the chosen token, when one was opened */
     CK_SESSION_HANDLE session; /* CK_INVALID_HANDLE until token_open */
     int logged_in;
+    struct secret pin; /* with TOKEN_KEEP_PIN only; wiped by token_ctx_free */
 };
 
 /* Parses a URI given on the command line (NULL or "" means "pkcs11:");
@@ -141,6 +143,44 @@ struct token_key {
  * No match and more than one match are errors that say what was searched or
  * list the candidates. Needs a logged-in session. */
 int token_find_key(struct token_ctx *ctx, struct token_key *key);
+
+/* One read of everything a key lookup needs: class, type, id, label and the
+ * public value (RSA private keys carry it too; EC private keys do not). */
+int token_read_key(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, CK_OBJECT_CLASS *cls,
+                   struct token_key *key);
+
+/* Whether key->pubkey holds the public value (modulus, or EC point). */
+int token_key_has_public_value(const struct token_key *key);
+
+/* Finds the key pair whose public value is pk's with template searches on
+ * the value itself (RSA modulus, EC point): no enumeration. Returns 1
+ * found, 0 not on the token, -1 error (reported). */
+int token_find_key_by_public(struct token_ctx *ctx, const struct token_pubkey *pk,
+                             struct token_key *key);
+
+/* A certificate to store, DER pieces as OpenSSL encodes them. */
+struct token_certificate {
+    const unsigned char *value, *subject, *issuer, *serial;
+    CK_ULONG value_len, subject_len, issuer_len, serial_len;
+    const unsigned char *id; /* NULL for authority certificates */
+    CK_ULONG id_len;
+    const char *label;
+    int authority; /* CKA_CERTIFICATE_CATEGORY 2 */
+};
+
+/* Stores cert with a minimal template unless the same value is on the
+ * token already (*already set, nothing changed). */
+int token_store_certificate(struct token_ctx *ctx, const struct token_certificate *cert,
+                            int *already);
+
+/* Creates a key pair from key material (a PFX's private key): the
+ * material attributes come from the caller, the policy from here —
+ * sensitive, never extractable, signing only, the same id and label on
+ * both halves. On failure nothing is left on the token. */
+int token_create_key_pair(struct token_ctx *ctx, CK_KEY_TYPE type, CK_ATTRIBUTE *priv_material,
+                          CK_ULONG n_priv, CK_ATTRIBUTE *pub_material, CK_ULONG n_pub,
+                          const char *label, const unsigned char *id, CK_ULONG id_len,
+                          struct token_key *key);
 
 /* The RFC 7512 URI of an object on the opened token; malloc'd. */
 char *token_object_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigned char *id,

@@ -127,6 +127,80 @@ EVP_PKEY *x509_pubkey_from_token(const struct token_pubkey *pk)
     return pkey;
 }
 
+/* Copies an OpenSSL BIGNUM parameter big-endian into out. */
+static int bn_param(EVP_PKEY *pkey, const char *name, unsigned char *out, size_t size,
+                    CK_ULONG *len)
+{
+    BIGNUM *bn = NULL;
+    int n, ok = 0;
+
+    if (EVP_PKEY_get_bn_param(pkey, name, &bn) && (n = BN_num_bytes(bn)) > 0 && (size_t)n <= size) {
+        *len = (CK_ULONG)BN_bn2bin(bn, out);
+        ok = 1;
+    }
+    BN_free(bn);
+    return ok;
+}
+
+/* The DER OCTET STRING around a raw point, as CKA_EC_POINT holds it. */
+static int wrap_point(const unsigned char *point, size_t len, struct token_pubkey *pk)
+{
+    ASN1_OCTET_STRING *oct = ASN1_OCTET_STRING_new();
+    unsigned char *p = pk->ec_point;
+    int n, ok = 0;
+
+    if (oct && ASN1_OCTET_STRING_set(oct, point, (int)len) &&
+        (n = i2d_ASN1_OCTET_STRING(oct, NULL)) > 0 && (size_t)n <= sizeof(pk->ec_point)) {
+        pk->ec_point_len = (CK_ULONG)i2d_ASN1_OCTET_STRING(oct, &p);
+        ok = 1;
+    }
+    ASN1_OCTET_STRING_free(oct);
+    return ok;
+}
+
+int x509_pubkey_to_token(EVP_PKEY *pkey, struct token_pubkey *pk)
+{
+    unsigned char point[160];
+    size_t point_len = sizeof(point);
+    char group[64];
+    int nid, len, ok = 0;
+
+    memset(pk, 0, sizeof(*pk));
+    switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_RSA:
+        pk->type = CKK_RSA;
+        ok = bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, pk->modulus, sizeof(pk->modulus),
+                      &pk->modulus_len) &&
+             bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, pk->exponent, sizeof(pk->exponent),
+                      &pk->exponent_len);
+        break;
+    case EVP_PKEY_EC:
+        pk->type = CKK_EC;
+        ok = EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                            NULL) &&
+             (nid = OBJ_sn2nid(group)) != NID_undef &&
+             EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
+                                             &point_len);
+        if (ok && (len = x509_curve_params(nid, pk->ec_params, sizeof(pk->ec_params))) > 0)
+            pk->ec_params_len = (CK_ULONG)len;
+        ok = ok && pk->ec_params_len && wrap_point(point, point_len, pk);
+        break;
+    case EVP_PKEY_ED25519:
+        pk->type = CKK_EC_EDWARDS;
+        ok = EVP_PKEY_get_raw_public_key(pkey, point, &point_len) &&
+             (len = x509_curve_params(NID_ED25519, pk->ec_params, sizeof(pk->ec_params))) > 0;
+        if (ok)
+            pk->ec_params_len = (CK_ULONG)len;
+        ok = ok && wrap_point(point, point_len, pk);
+        break;
+    default:
+        break;
+    }
+    if (!ok)
+        errorf("the certificate's public key is not RSA, EC (P-256/384/521) or Ed25519");
+    return ok ? 0 : -1;
+}
+
 const char *x509_pubkey_describe(const EVP_PKEY *pkey, char *buf, size_t len)
 {
     char group[64] = "";

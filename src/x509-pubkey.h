@@ -10,6 +10,10 @@
  * CKA_EC_POINT. Reports its own errors; NULL on failure. */
 EVP_PKEY *x509_pubkey_from_token(const struct token_pubkey *pk);
 
+/* The other way: a public key as the token would hold it (the EC point as
+ * a DER OCTET STRING, as CKA_EC_POINT carries it). Returns 0 or -1. */
+int x509_pubkey_to_token(EVP_PKEY *pkey, struct token_pubkey *pk);
+
 /* "RSA 2048", "EC P-256", "Ed25519" into buf. */
 const char *x509_pubkey_describe(const EVP_PKEY *pkey, char *buf, size_t len);
 

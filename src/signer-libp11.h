@@ -1,0 +1,26 @@
+/* The token key as an OpenSSL EVP_PKEY that TLS can use, through libp11 —
+ * the library servers (nginx, openssl s_server) load token keys with, so a
+ * handshake made with it is the one they will make. libp11 enumerates
+ * objects: it serves check --tls, never a hot path. */
+#ifndef P11CERT_SIGNER_LIBP11_H
+#define P11CERT_SIGNER_LIBP11_H
+
+#include <libp11.h>
+
+#include "token.h"
+
+struct libp11_key {
+    PKCS11_CTX *ctx;
+    PKCS11_SLOT *slots;
+    unsigned int n_slots;
+    EVP_PKEY *pkey; /* signs on the token; owned by libp11 */
+};
+
+/* Loads the module of the opened token a second time through libp11 (the
+ * same library instance, so the login is shared) and finds key by its id.
+ * Reports its own errors. */
+int signer_libp11_key(struct token_ctx *ctx, const struct token_key *key, struct libp11_key *out);
+
+void signer_libp11_key_free(struct libp11_key *k);
+
+#endif
