@@ -79,5 +79,10 @@ int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_keygen(struct cli *cli, int argc, char **argv);
 int cmd_csr(struct cli *cli, int argc, char **argv);
 int cmd_selfsign(struct cli *cli, int argc, char **argv);
+int cmd_convert(struct cli *cli, int argc, char **argv);
+int cmd_chain(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_dns(struct cli *cli, int argc, char **argv);
 
 #endif

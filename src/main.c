@@ -14,6 +14,11 @@ static const struct command commands[] = {
     {"keygen", cmd_keygen, "generate a key pair on a token; the private key never leaves it"},
     {"csr", cmd_csr, "make a PKCS#10 request signed by a token key"},
     {"selfsign", cmd_selfsign, "make a self-signed certificate signed by a token key"},
+    {"convert", cmd_convert, "turn a CA's reply (DER, PKCS#7, PKCS#12, PEM) into PEM"},
+    {"chain", cmd_chain, "build chain.crt (issuer first, root last) from certificates"},
+    {"import", cmd_import, "store an issued certificate on the token beside its key"},
+    {"check", cmd_check, "check a certificate, its chain, its names and its token key"},
+    {"dns", cmd_dns, "CNAME records for custom domains, and a live check of them"},
     {NULL, NULL, NULL},
 };
 
