@@ -5,6 +5,8 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
+# Read-only data that ships with p11cert (the endpoints file of `dns --region`).
+DATADIR ?= $(PREFIX)/share/p11cert
 
 PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson
 CC      ?= cc
@@ -12,6 +14,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissi
 HARDEN  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CFLAGS  ?= -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
+             -DP11CERT_ENDPOINTS='"$(DATADIR)/endpoints"' \
              $$(pkg-config --cflags $(PKGS)) -Isrc -MMD -MP
 LIBS     = $$(pkg-config --libs $(PKGS))
 
@@ -60,9 +63,13 @@ demo: deps
 install: $(BUILD)/p11cert
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/p11cert $(DESTDIR)$(PREFIX)/bin/p11cert
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 0644 data/endpoints $(DESTDIR)$(DATADIR)/endpoints
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/p11cert
+	rm -f $(DESTDIR)$(DATADIR)/endpoints
+	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 STYLE_FILES = $(wildcard src/*.c src/*.h tests/unit/*.c tests/helpers/*.c)
 check-style:

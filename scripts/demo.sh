@@ -68,4 +68,73 @@ echo "-- checked by OpenSSL, independently:"
 run openssl verify -CAfile selfsigned.crt selfsigned.crt
 run openssl x509 -in selfsigned.crt -noout -subject -enddate -ext subjectAltName,extendedKeyUsage
 
+# --- DNS: CNAME records for the custom domains, served by knotd, checked live ---
+step "DNS: CNAME records that point the custom domains at the service endpoint (region us-east)."
+echo "The endpoint comes from the endpoints file that ships with p11cert; --cert refuses a"
+echo "domain the certificate does not cover."
+run p11cert dns records --domain developers.example.com --domain gateway.example.com \
+    --region us-east --origin example.com --cert selfsigned.crt --out records.zone
+knot_dir="$demo/knot"
+mkdir -p "$knot_dir/db"
+{
+    printf '$ORIGIN example.com.\n$TTL 300\n'
+    printf '@    IN SOA ns1.example.com. hostmaster.example.com. 1 3600 900 604800 300\n'
+    printf '@    IN NS  ns1.example.com.\nns1  IN A   127.0.0.1\n'
+    cat records.zone
+} >"$knot_dir/example.com.zone"
+echo "-- the zone example.com (SOA, NS and the records), checked by BIND, independently:"
+run named-checkzone example.com "$knot_dir/example.com.zone"
+
+# A random high port nothing listens on: the demo needs neither root nor port 53.
+knot_port=$((20000 + RANDOM % 40000))
+while [ -n "$(ss -Hlnu "sport = :$knot_port" 2>/dev/null)" ]; do
+    knot_port=$((20000 + RANDOM % 40000))
+done
+cat >"$knot_dir/knot.conf" <<KNOTCONF
+server:
+    listen: 127.0.0.1@$knot_port
+    rundir: "$knot_dir"
+database:
+    storage: "$knot_dir/db"
+log:
+  - target: stderr
+    any: warning
+template:
+  - id: default
+    storage: "$knot_dir"
+    file: "%s.zone"
+    zonefile-sync: -1
+    journal-content: none
+zone:
+  - domain: example.com
+KNOTCONF
+
+step "DNS: the zone served by Knot DNS on 127.0.0.1 port $knot_port, the records checked live."
+knot_pid=
+stop_knotd() {
+    if [ -n "$knot_pid" ]; then
+        kill "$knot_pid" 2>/dev/null || true
+        wait "$knot_pid" 2>/dev/null || true
+        knot_pid=
+    fi
+}
+trap stop_knotd EXIT
+printf '%s$ %s%s\n' "$bold" "knotd -c $knot_dir/knot.conf &" "$plain"
+knotd -c "$knot_dir/knot.conf" 2>"$knot_dir/knotd.log" &
+knot_pid=$!
+for _ in $(seq 1 50); do
+    if dig @127.0.0.1 -p "$knot_port" +time=1 +tries=1 +short SOA example.com 2>/dev/null |
+        grep -q .; then
+        break
+    fi
+    sleep 0.1
+done
+echo "-- what Knot DNS answers, asked by dig, independently:"
+run dig @127.0.0.1 -p "$knot_port" +short CNAME developers.example.com
+run p11cert dns check --server "127.0.0.1:$knot_port" --region us-east \
+    --domain developers.example.com --domain gateway.example.com
+stop_knotd
+trap - EXIT
+echo "knotd stopped. The same records go to your DNS provider: $demo/records.zone"
+
 step "Done. The request (request.csr) goes to the CA; the files are in $demo."

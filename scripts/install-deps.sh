@@ -12,6 +12,8 @@ PACKAGES=(
     openssl p11-kit p11-kit-modules libengine-pkcs11-openssl
     # test tokens and independent cross-check tools (pkcs11-tool, pkcs11-spy, certtool, p11tool)
     softhsm2 opensc gnutls-bin
+    # DNS cross-checks: knotd serves the emitted records, named-checkzone and dig read them
+    knot bind9-utils dnsutils
     # test frameworks
     libcmocka-dev bats
     # trust store for chain checks against the system roots
