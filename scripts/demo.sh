@@ -60,20 +60,48 @@ run p11cert --pin-source file:pin csr "pkcs11:token=$token;object=web" \
 echo "-- checked by OpenSSL, independently:"
 run openssl req -in request.csr -noout -verify -subject -nameopt compat
 
-step "3. A self-signed certificate for internal use, signed on the token."
+step "3. The CA signs the request. A throwaway test CA (scripts/test-ca.sh) plays the vendor:"
+echo "it sends back a PKCS#7 (.p7b), a DER .cer, and its intermediate and root certificates"
+echo "as separate files, and p11cert takes them in any order."
+mkdir -p vendor
+"$top/scripts/test-ca.sh" "$demo/ca" sign request.csr "$demo/vendor/reply" >/dev/null
+ls vendor/reply.p7b vendor/reply.cer vendor/reply-int1.crt vendor/reply-int2.crt vendor/reply-root.crt
+
+step "4. Convert whatever the CA sent to PEM: the format is read from the content."
+run p11cert convert vendor/reply.p7b --out reply-from-p7b.pem
+run p11cert convert vendor/reply.cer --out developers.crt
+echo "-- checked by OpenSSL, independently:"
+run openssl x509 -in developers.crt -noout -subject -issuer -ext subjectAltName
+
+step "5. Build chain.crt (the leaf's issuer first, the root last) from the files in any order."
+run p11cert chain vendor/reply-root.crt vendor/reply-int1.crt developers.crt \
+    vendor/reply-int2.crt --out chain.crt --fullchain fullchain.crt
+echo "-- checked by OpenSSL, independently:"
+run openssl verify -CAfile vendor/reply-root.crt -untrusted chain.crt developers.crt
+
+step "6. Store the certificate on the token beside its key (found by its public key)."
+run p11cert --pin-source file:pin import developers.crt --token "pkcs11:token=$token" \
+    --chain chain.crt
+run p11cert --pin-source file:pin list "pkcs11:token=$token;type=cert"
+
+step "7. Check the bundle: key pair, chain, names, dates, and real TLS handshakes with the token key."
+run p11cert --pin-source file:pin check --cert developers.crt --chain chain.crt \
+    --key "pkcs11:token=$token;object=web" \
+    --domain developers.example.com --domain gateway.example.com --tls
+
+step "Or, for internal use only: a self-signed certificate, signed on the token."
 run p11cert --pin-source file:pin selfsign "pkcs11:token=$token;object=web" \
     --subject "$subject" --san DNS:developers.example.com --san DNS:gateway.example.com \
     --days 365 --out selfsigned.crt
 echo "-- checked by OpenSSL, independently:"
 run openssl verify -CAfile selfsigned.crt selfsigned.crt
-run openssl x509 -in selfsigned.crt -noout -subject -enddate -ext subjectAltName,extendedKeyUsage
 
 # --- DNS: CNAME records for the custom domains, served by knotd, checked live ---
 step "DNS: CNAME records that point the custom domains at the service endpoint (region us-east)."
 echo "The endpoint comes from the endpoints file that ships with p11cert; --cert refuses a"
 echo "domain the certificate does not cover."
 run p11cert dns records --domain developers.example.com --domain gateway.example.com \
-    --region us-east --origin example.com --cert selfsigned.crt --out records.zone
+    --region us-east --origin example.com --cert developers.crt --out records.zone
 knot_dir="$demo/knot"
 mkdir -p "$knot_dir/db"
 {
@@ -137,4 +165,4 @@ stop_knotd
 trap - EXIT
 echo "knotd stopped. The same records go to your DNS provider: $demo/records.zone"
 
-step "Done. The request (request.csr) goes to the CA; the files are in $demo."
+step "Done: chain.crt, fullchain.crt and developers.crt are ready to upload, the key never left the token, and records.zone goes to your DNS provider. Files: $demo"

@@ -125,8 +125,9 @@ static void print_object(json_t *obj)
            json_string_value(json_object_get(obj, "class")));
     if (key_type)
         printf(", %s", key_type);
-    printf(", label \"%s\", id %s", json_string_value(json_object_get(obj, "label")),
-           json_string_value(json_object_get(obj, "id")));
+    printf(", label \"%s\"", json_string_value(json_object_get(obj, "label")));
+    if (*json_string_value(json_object_get(obj, "id")))
+        printf(", id %s", json_string_value(json_object_get(obj, "id")));
     if (sensitive)
         printf(", sensitive=%s extractable=%s never-extractable=%s",
                json_is_true(sensitive) ? "yes" : "no",
