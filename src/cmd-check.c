@@ -68,16 +68,22 @@ static void check_chain(struct check_report *r, X509 *cert, STACK_OF(X509) *cas,
                         STACK_OF(X509) **intermediates, X509 **root)
 {
     struct x509_path path;
-    STACK_OF(X509) *self = NULL;
-    char why[512];
+    struct x509_chain_request req = {0};
+    struct x509_chain_diag diag;
+    char why[sizeof(diag.why)] = "";
     int rc;
 
-    /* A self-signed certificate given alone is its own root. */
-    if (!cas && !trust && (X509_get_extension_flags(cert) & EXFLAG_SS) &&
-        (self = sk_X509_new_null()) && sk_X509_push(self, cert))
-        cas = self;
-    rc = x509_chain_build(cert, cas, trust, &path, why, sizeof(why));
-    sk_X509_free(self);
+    if (!cas && !trust && (X509_get_extension_flags(cert) & EXFLAG_SS)) {
+        /* A self-signed certificate given alone is its own root. */
+        req.leaf = cert;
+        req.certs = req.trust = sk_X509_new_null();
+        rc = req.trust && sk_X509_push(req.trust, cert) ? x509_path_build(&req, &path, &diag) : -1;
+        if (rc < 0)
+            memcpy(why, diag.why, sizeof(why));
+        sk_X509_free(req.trust);
+    } else {
+        rc = x509_chain_build(cert, cas, trust, &path, why, sizeof(why));
+    }
     if (rc < 0) {
         check_add(r, "chain", 0, "%s", why);
         return;
