@@ -14,8 +14,8 @@ PACKAGES=(
     softhsm2 opensc gnutls-bin
     # DNS cross-checks: knotd serves the emitted records, named-checkzone and dig read them
     knot bind9-utils dnsutils
-    # test frameworks
-    libcmocka-dev bats
+    # test frameworks; python3 reads the --json outputs in tests
+    libcmocka-dev bats python3
     # trust store for chain checks against the system roots
     ca-certificates
 )

@@ -154,7 +154,9 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
     if (opt != CLI_END || cli_args(&parser, &args) < 0)
         goto cleanup;
     if (!label || !*label || strlen(label) >= TOKEN_LABEL_MAX) {
-        cli_usage_error("--label is required (1 to %d characters)", TOKEN_LABEL_MAX - 1);
+        cli_usage_error(label ? "--label takes 1 to %d characters"
+                              : "--label is required (1 to %d characters)",
+                        TOKEN_LABEL_MAX - 1);
         goto cleanup;
     }
 

@@ -105,8 +105,9 @@ static void refuse_ambiguous(struct token_ctx *ctx)
     CK_ULONG n = uri_template(ctx, &cls, tmpl);
     char *searched = searched_uri(ctx);
 
-    errorf("\"%s\" matches more than one key; add object= or id= to the URI",
-           searched ? searched : "pkcs11:");
+    errorf("\"%s\" matches more than one key; add %s to the URI to pick one",
+           searched ? searched : "pkcs11:",
+           p11_kit_uri_get_attribute(ctx->uri, CKA_LABEL) ? "id=" : "object= or id=");
     free(searched);
     hint_key_candidates(ctx, tmpl, n);
 }

@@ -9,8 +9,6 @@
 
 #include "msg.h"
 
-static const CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-
 static CK_MECHANISM_TYPE keygen_mechanism(CK_KEY_TYPE type)
 {
     switch (type) {
@@ -85,7 +83,7 @@ int token_generate_key_pair(struct token_ctx *ctx, const struct token_keygen *sp
     static const unsigned char f4[] = {0x01, 0x00, 0x01};
     CK_MECHANISM mech = {keygen_mechanism(spec->type), NULL, 0};
     CK_ULONG label_len = strlen(spec->label);
-    CK_ATTRIBUTE pub[8], priv[8];
+    CK_ATTRIBUTE pub[TOKEN_KEY_POLICY_SIZE + 6], priv[TOKEN_KEY_POLICY_SIZE + 4];
     CK_ULONG n_pub = 0, n_priv = 0;
     CK_RV rv;
     int ret = -1;
@@ -94,15 +92,8 @@ int token_generate_key_pair(struct token_ctx *ctx, const struct token_keygen *sp
     key->priv = key->pub = CK_INVALID_HANDLE;
     key->pubkey.type = spec->type;
 
-    pub[n_pub++] = (CK_ATTRIBUTE){CKA_TOKEN, (void *)&yes, sizeof(yes)};
-    pub[n_pub++] = (CK_ATTRIBUTE){CKA_PRIVATE, (void *)&no, sizeof(no)};
-    pub[n_pub++] = (CK_ATTRIBUTE){CKA_VERIFY, (void *)&yes, sizeof(yes)};
+    token_key_policy(priv, &n_priv, pub, &n_pub);
     pub[n_pub++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)spec->label, label_len};
-    priv[n_priv++] = (CK_ATTRIBUTE){CKA_TOKEN, (void *)&yes, sizeof(yes)};
-    priv[n_priv++] = (CK_ATTRIBUTE){CKA_PRIVATE, (void *)&yes, sizeof(yes)};
-    priv[n_priv++] = (CK_ATTRIBUTE){CKA_SENSITIVE, (void *)&yes, sizeof(yes)};
-    priv[n_priv++] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, (void *)&no, sizeof(no)};
-    priv[n_priv++] = (CK_ATTRIBUTE){CKA_SIGN, (void *)&yes, sizeof(yes)};
     priv[n_priv++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)spec->label, label_len};
     if (spec->id) {
         pub[n_pub++] = (CK_ATTRIBUTE){CKA_ID, (void *)spec->id, spec->id_len};
@@ -111,8 +102,6 @@ int token_generate_key_pair(struct token_ctx *ctx, const struct token_keygen *sp
     if (spec->type == CKK_RSA) {
         pub[n_pub++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, (void *)&spec->bits, sizeof(spec->bits)};
         pub[n_pub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, (void *)f4, sizeof(f4)};
-        /* RSA keys also decrypt by default on many tokens: not these. */
-        priv[n_priv++] = (CK_ATTRIBUTE){CKA_DECRYPT, (void *)&no, sizeof(no)};
     } else {
         pub[n_pub++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)spec->ec_params, spec->ec_params_len};
     }

@@ -85,8 +85,11 @@ static int load_path(struct token_ctx *ctx, const char *path)
     if (!fn) {
         const char *why = p11_kit_message();
 
+        /* p11-kit's messages repeat the path; say the cause once. */
         if (why && strstr(why, "C_GetFunctionList"))
             why = "not a PKCS#11 module (it has no C_GetFunctionList)";
+        else if (why && strstr(why, "No such file or directory"))
+            why = "no such file";
         errorf("cannot load PKCS#11 module \"%s\": %s", path, why ? why : "not a loadable module");
         hintf("give --module the path of the vendor's PKCS#11 library (.so) or a p11-kit "
               "module name (see 'p11-kit list-modules')");

@@ -8,7 +8,7 @@
 
 #include "msg.h"
 
-static const CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+static const CK_BBOOL yes = CK_TRUE;
 
 /* The private half by the public half's id and type. */
 static int private_by_id(struct token_ctx *ctx, struct token_key *key)
@@ -134,33 +134,27 @@ int token_create_key_pair(struct token_ctx *ctx, CK_KEY_TYPE type, CK_ATTRIBUTE 
 {
     CK_OBJECT_CLASS priv_class = CKO_PRIVATE_KEY, pub_class = CKO_PUBLIC_KEY;
     CK_ULONG label_len = strlen(label);
-    CK_ATTRIBUTE priv[] = {
+    CK_ATTRIBUTE priv[TOKEN_KEY_POLICY_SIZE + 4] = {
         {CKA_CLASS, &priv_class, sizeof(priv_class)},
         {CKA_KEY_TYPE, &type, sizeof(type)},
-        {CKA_TOKEN, (void *)&yes, sizeof(yes)},
-        {CKA_PRIVATE, (void *)&yes, sizeof(yes)},
-        {CKA_SENSITIVE, (void *)&yes, sizeof(yes)},
-        {CKA_EXTRACTABLE, (void *)&no, sizeof(no)},
-        {CKA_SIGN, (void *)&yes, sizeof(yes)},
         {CKA_LABEL, (void *)label, label_len},
         {CKA_ID, (void *)id, id_len},
     };
-    CK_ATTRIBUTE pub[] = {
+    CK_ATTRIBUTE pub[TOKEN_KEY_POLICY_SIZE + 4] = {
         {CKA_CLASS, &pub_class, sizeof(pub_class)},
         {CKA_KEY_TYPE, &type, sizeof(type)},
-        {CKA_TOKEN, (void *)&yes, sizeof(yes)},
-        {CKA_PRIVATE, (void *)&no, sizeof(no)},
-        {CKA_VERIFY, (void *)&yes, sizeof(yes)},
         {CKA_LABEL, (void *)label, label_len},
         {CKA_ID, (void *)id, id_len},
     };
+    CK_ULONG n_priv_policy = 4, n_pub_policy = 4;
     CK_RV rv;
 
     memset(key, 0, sizeof(*key));
     key->priv = key->pub = CK_INVALID_HANDLE;
-    rv = create(ctx, priv, sizeof(priv) / sizeof(priv[0]), priv_material, n_priv, &key->priv);
+    token_key_policy(priv, &n_priv_policy, pub, &n_pub_policy);
+    rv = create(ctx, priv, n_priv_policy, priv_material, n_priv, &key->priv);
     if (rv == CKR_OK)
-        rv = create(ctx, pub, sizeof(pub) / sizeof(pub[0]), pub_material, n_pub, &key->pub);
+        rv = create(ctx, pub, n_pub_policy, pub_material, n_pub, &key->pub);
     if (rv != CKR_OK) {
         errorf("cannot create the key on the token: C_CreateObject: %s", token_rv_name(rv));
         token_destroy_key(ctx, key);

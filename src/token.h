@@ -219,6 +219,12 @@ struct token_keygen {
 int token_generate_key_pair(struct token_ctx *ctx, const struct token_keygen *spec,
                             struct token_key *key);
 
+/* Appends p11cert's key policy (TOKEN_KEY_POLICY_SIZE attributes to each
+ * half: sensitive, never extractable, sign/verify only, every other usage
+ * off) to the templates of a key pair being generated or imported. */
+#define TOKEN_KEY_POLICY_SIZE 8
+void token_key_policy(CK_ATTRIBUTE *priv, CK_ULONG *n_priv, CK_ATTRIBUTE *pub, CK_ULONG *n_pub);
+
 /* Sets CKA_ID on both halves. */
 int token_set_key_id(struct token_ctx *ctx, struct token_key *key, const unsigned char *id,
                      CK_ULONG id_len);

@@ -11,6 +11,18 @@
 #   token_object_count [LABEL]  objects on the token, as pkcs11-tool counts them
 #   spy_count CMD...         runs CMD through pkcs11-spy.so, prints the number
 #                            of PKCS#11 calls it made
+#   token_slot [LABEL]       the slot ID pkcs11-tool gives the token LABEL
+#   pkcs11_tool_on LABEL ARGS...  pkcs11-tool --module ... --slot <LABEL's slot> ARGS
+#   user_pin                 prints the user PIN (first line of $PIN_FILE)
+#   token_pubkey LABEL OBJECT OUT  the public key OBJECT on token LABEL, as DER
+#                            SubjectPublicKeyInfo in OUT (pkcs11-tool, or p11tool)
+#   pubkey_der FILE OUT      the public key of a PEM CSR or certificate FILE,
+#                            as DER SubjectPublicKeyInfo in OUT (openssl)
+#   sha1_of_hex HEX          SHA-1 (hex) of the bytes HEX stands for
+#
+# pkcs11-tool 0.23 (Debian 12) ignores --token-label when it picks the slot: it
+# always uses the first slot with a token. Select a token with
+# pkcs11_tool_on LABEL (which resolves the slot by label) instead.
 #
 # Tokens are selected by label, never by slot number (SoftHSM renumbers slots).
 
@@ -101,8 +113,7 @@ p11cert_pin() {
 token_object_count() {
     local label=${1:-$TOKEN_LABEL} user_pin listing
     user_pin=$(head -n 1 "$PIN_FILE") || return 1
-    listing=$(pkcs11-tool --module "${SOFTHSM_MODULE:-$P11CERT_MODULE}" --token-label "$label" \
-        --login --pin "$user_pin" --list-objects 2>&1) || {
+    listing=$(pkcs11_tool_on "$label" --login --pin "$user_pin" --list-objects 2>&1) || {
         echo "token_object_count: pkcs11-tool failed: $listing" >&2
         return 1
     }
@@ -138,4 +149,74 @@ spy_count() {
         return 0
     }
     grep -cE '^[0-9]+: C_' "$dir/spy.log" || true
+}
+
+# The slot ID (as pkcs11-tool -L prints it, e.g. 0x1a2b3c4d) of the token
+# whose label is LABEL (default: the first one set up). Fails if none has it.
+token_slot() {
+    local label=${1:-$TOKEN_LABEL}
+    pkcs11-tool --module "${SOFTHSM_MODULE:-$P11CERT_MODULE}" -L 2>/dev/null |
+        awk -v want="$label" '
+            /^Slot [0-9]+ \(0x[0-9a-fA-F]+\)/ { slot = $3; gsub(/[():]/, "", slot) }
+            /^  token label *: / {
+                l = $0
+                sub(/^  token label *: /, "", l)
+                sub(/ +$/, "", l)
+                if (l == want && !found) { print slot; found = 1 }
+            }
+            END { exit found ? 0 : 1 }' || {
+        echo "token_slot: no token labelled '$label'" >&2
+        return 1
+    }
+}
+
+# pkcs11-tool on the token labelled LABEL, selected by label (see above).
+pkcs11_tool_on() {
+    local label=$1 slot
+    shift
+    slot=$(token_slot "$label") || return 1
+    pkcs11-tool --module "${SOFTHSM_MODULE:-$P11CERT_MODULE}" --slot "$slot" "$@"
+}
+
+user_pin() {
+    head -n 1 "$PIN_FILE"
+}
+
+# The public key OBJECT (its label) on token LABEL as DER SubjectPublicKeyInfo
+# in OUT, read by pkcs11-tool (DER for RSA/EC, PEM for EdDSA). pkcs11-tool 0.23
+# cannot build P-384 keys ("cannot create EVP_PKEY"): then GnuTLS p11tool
+# exports it (slower: p11tool --export-pubkey takes ~3 s).
+token_pubkey() {
+    local label=$1 object=$2 out=$3 raw pem uri
+    raw=$(mktemp "${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-/tmp}}/pub.XXXXXX") || return 1
+    if pkcs11_tool_on "$label" --read-object --type pubkey --label "$object" -o "$raw" \
+        >/dev/null 2>&1 && openssl pkey -pubin -in "$raw" -outform DER -out "$out" 2>/dev/null; then
+        rm -f "$raw"
+        return 0
+    fi
+    rm -f "$raw"
+    uri="pkcs11:token=$(_uri_encode "$label");object=$(_uri_encode "$object");type=public"
+    pem=$(GNUTLS_PIN=$(head -n 1 "$PIN_FILE") p11tool --provider "${SOFTHSM_MODULE:-$P11CERT_MODULE}" \
+        --login --export-pubkey "$uri" 2>/dev/null) || {
+        echo "token_pubkey: neither pkcs11-tool nor p11tool can export $uri" >&2
+        return 1
+    }
+    printf '%s\n' "$pem" | openssl pkey -pubin -outform DER -out "$out"
+}
+
+# The public key in a PEM CSR or certificate FILE as DER SubjectPublicKeyInfo.
+pubkey_der() {
+    local file=$1 out=$2 pem
+    if grep -q 'BEGIN CERTIFICATE REQUEST' "$file"; then
+        pem=$(openssl req -in "$file" -noout -pubkey) || return 1
+    else
+        pem=$(openssl x509 -in "$file" -noout -pubkey) || return 1
+    fi
+    printf '%s\n' "$pem" | openssl pkey -pubin -outform DER -out "$out"
+}
+
+# SHA-1 (lower-case hex) of the bytes a hex string stands for.
+sha1_of_hex() {
+    local hex=$1
+    printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | sha1sum | cut -d' ' -f1
 }
