@@ -14,6 +14,8 @@
 
 enum {
     OPT_MODULE = 1000,
+    OPT_MODULE_INIT_ARGS,
+    OPT_PROFILE,
     OPT_PIN_SOURCE,
     OPT_JSON,
     OPT_VERSION,
@@ -26,6 +28,13 @@ static const struct cli_option global_options[] = {
     {OPT_MODULE, "module", "PATH|NAME",
      "PKCS#11 module: a .so path or a p11-kit module name (default: $P11CERT_MODULE, "
      "module-path=/module-name= in the URI, else every module p11-kit registers)"},
+    {OPT_MODULE_INIT_ARGS, "module-init-args", "STRING",
+     "given to the module as C_Initialize's reserved argument (NSS softokn: \"configdir='sql:DIR' "
+     "certPrefix='' keyPrefix='' secmod='secmod.db' flags=\"; default: "
+     "$P11CERT_MODULE_INIT_ARGS, else the module's x-init-reserved in p11-kit's registry)"},
+    {OPT_PROFILE, "profile", "NAME|FILE",
+     "the token profile to use (tokens/NAME, or a file): known quirks and defaults (default: "
+     "the profile that matches the token's manufacturer and model)"},
     {OPT_PIN_SOURCE, "pin-source", "SRC",
      "where the user PIN comes from: prompt, file:PATH, env:NAME or fd:N (default: the "
      "URI's pin-source=/pin-value=, else a prompt on a terminal); there is no --pin"},
@@ -168,6 +177,14 @@ static int global_option(struct cli *cli, int id, const char *arg)
     switch (id) {
     case OPT_MODULE:
         cli->token.module = arg;
+        return 0;
+    case OPT_MODULE_INIT_ARGS:
+        cli->token.init_args = arg;
+        return 0;
+    case OPT_PROFILE:
+        if (!*arg)
+            return cli_usage_error("--profile wants a profile name or file");
+        cli->token.profile = arg;
         return 0;
     case OPT_PIN_SOURCE:
         if (secret_source_parse(arg, 0, &cli->token.pin_source, why, sizeof(why)) < 0)

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "json-out.h"
+#include "token-profile.h"
 #include "x509-decode.h"
 #include "x509-pubkey.h"
 #include "x509-store.h"
@@ -57,7 +58,7 @@ static int find_certified_key(struct token_ctx *ctx, X509 *cert, int by_uri, str
 }
 
 static int store(struct token_ctx *ctx, X509 *cert, const unsigned char *id, CK_ULONG id_len,
-                 const char *label, int *already)
+                 const char *label, int full, int *already)
 {
     struct token_certificate object;
     unsigned char *buffer;
@@ -69,13 +70,15 @@ static int store(struct token_ctx *ctx, X509 *cert, const unsigned char *id, CK_
     object.id_len = id_len;
     object.label = label;
     object.authority = id == NULL;
+    object.full = full;
     rc = token_store_certificate(ctx, &object, already);
     OPENSSL_free(buffer);
     return rc;
 }
 
 /* The CA certificates of the chain file, skipping the leaf if it is there. */
-static int store_chain(struct token_ctx *ctx, X509 *leaf, struct x509_bundle *chain, json_t *stored)
+static int store_chain(struct token_ctx *ctx, X509 *leaf, struct x509_bundle *chain, int full,
+                       json_t *stored)
 {
     for (int i = 0; i < sk_X509_num(chain->certs); i++) {
         X509 *ca = sk_X509_value(chain->certs, i);
@@ -86,10 +89,10 @@ static int store_chain(struct token_ctx *ctx, X509 *leaf, struct x509_bundle *ch
             continue;
         if (!(label = x509_certificate_label(ca)))
             return -1;
-        rc = store(ctx, ca, NULL, 0, label, &already);
+        rc = store(ctx, ca, NULL, 0, label, full, &already);
         if (rc == 0)
-            json_array_append_new(
-                stored, json_pack("{s:s, s:b}", "label", label, "already_there", already));
+            json_array_append_new(stored, json_pack("{s:o, s:b}", "label", json_out_text(label),
+                                                    "already_there", already));
         free(label);
         if (rc < 0)
             return -1;
@@ -104,7 +107,7 @@ static int report(struct cli *cli, struct token_ctx *ctx, const struct token_key
     json_t *doc = x509_certificate_json(cert);
 
     json_object_set_new(doc, "uri", json_string(uri ? uri : ""));
-    json_object_set_new(doc, "label", json_string(label));
+    json_object_set_new(doc, "label", json_out_text(label));
     json_object_set_new(doc, "id", json_out_hex(key->id, key->id_len));
     json_object_set_new(doc, "already_there", json_boolean(already));
     json_object_set_new(doc, "chain", json_incref(chain));
@@ -132,7 +135,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     const char *arg, *token_uri = NULL, *key_uri = NULL, *label = NULL, *chain_file = NULL;
     char **args;
     X509 *cert;
-    int opt, found, already = 0, ret = EXIT_USAGE;
+    struct token_profile profile;
+    int opt, found, already = 0, full, ret = EXIT_USAGE;
 
     memset(&ctx, 0, sizeof(ctx));
     if (cli_parser_init(&parser, cli, &spec, argc, argv) < 0)
@@ -187,8 +191,12 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     }
     if (!label)
         label = key.label;
-    if (store(&ctx, cert, key.id, key.id_len, label, &already) < 0 ||
-        (chain_file && store_chain(&ctx, cert, &chain, stored) < 0) ||
+    /* The token profile says which certificate template the token wants. */
+    if (token_profile_for_slot(&cli->token, &ctx.slot, &profile) < 0)
+        goto cleanup;
+    full = profile.cert_template == PROFILE_CERT_FULL;
+    if (store(&ctx, cert, key.id, key.id_len, label, full, &already) < 0 ||
+        (chain_file && store_chain(&ctx, cert, &chain, full, stored) < 0) ||
         report(cli, &ctx, &key, cert, label, already, stored) < 0)
         goto cleanup;
     ret = EXIT_OK;

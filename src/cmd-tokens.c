@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "json-out.h"
+#include "token-profile.h"
 
 static const struct cli_option options[] = {
     {0, NULL, NULL, NULL},
@@ -13,13 +14,14 @@ static const struct cli_spec spec = {
     "[URI]",
     "Lists the tokens of the module(s) (--module, $P11CERT_MODULE, else every module p11-kit\n"
     "registers), or those a URI matches: URI, label, manufacturer, model, serial and flags\n"
-    "(login required, PIN pad, PIN count low / final try / locked).",
+    "(login required, PIN pad, PIN count low / final try / locked), and the token profile\n"
+    "p11cert uses for it (--profile, else the one its manufacturer and model match).",
     options,
     0,
     1,
 };
 
-static json_t *slot_json(const struct token_slot *slot)
+static json_t *slot_json(const struct token_slot *slot, const struct token_profile *profile)
 {
     char label[33], manufacturer[33], model[17], serial[17];
     const char *flags[16];
@@ -30,13 +32,18 @@ static json_t *slot_json(const struct token_slot *slot)
     for (size_t i = 0; i < n_flags; i++)
         json_array_append_new(list, json_string(flags[i]));
     json_t *obj = json_pack(
-        "{s:s?, s:s, s:s, s:s, s:s, s:s, s:o}", "uri", uri, "label",
-        token_padded_string(label, slot->info.label, sizeof(slot->info.label)), "manufacturer",
-        token_padded_string(manufacturer, slot->info.manufacturerID,
-                            sizeof(slot->info.manufacturerID)),
-        "model", token_padded_string(model, slot->info.model, sizeof(slot->info.model)), "serial",
-        token_padded_string(serial, slot->info.serialNumber, sizeof(slot->info.serialNumber)),
-        "module", slot->module->name, "flags", list);
+        "{s:s?, s:o, s:o, s:o, s:o, s:o, s:o}", "uri", uri, "label",
+        json_out_text(token_padded_string(label, slot->info.label, sizeof(slot->info.label))),
+        "manufacturer",
+        json_out_text(token_padded_string(manufacturer, slot->info.manufacturerID,
+                                          sizeof(slot->info.manufacturerID))),
+        "model",
+        json_out_text(token_padded_string(model, slot->info.model, sizeof(slot->info.model))),
+        "serial",
+        json_out_text(
+            token_padded_string(serial, slot->info.serialNumber, sizeof(slot->info.serialNumber))),
+        "module", json_out_text(slot->module->name), "flags", list);
+    json_object_set_new(obj, "profile", json_string(profile->name));
     free(uri);
     return obj;
 }
@@ -52,6 +59,7 @@ static void print_slot(json_t *slot)
     printf("    model:        %s\n", json_string_value(json_object_get(slot, "model")));
     printf("    serial:       %s\n", json_string_value(json_object_get(slot, "serial")));
     printf("    module:       %s\n", json_string_value(json_object_get(slot, "module")));
+    printf("    profile:      %s\n", json_string_value(json_object_get(slot, "profile")));
     printf("    flags:       ");
     json_array_foreach(flags, i, flag)
     {
@@ -89,8 +97,13 @@ int cmd_tokens(struct cli *cli, int argc, char **argv)
         token_find_slots(&ctx, 1, &slots, &n_slots) < 0)
         goto cleanup;
     list = json_array();
-    for (i = 0; i < n_slots; i++)
-        json_array_append_new(list, slot_json(&slots[i]));
+    for (i = 0; i < n_slots; i++) {
+        struct token_profile profile;
+
+        if (token_profile_for_slot(&cli->token, &slots[i], &profile) < 0)
+            goto cleanup;
+        json_array_append_new(list, slot_json(&slots[i], &profile));
+    }
     if (cli->json) {
         ret = json_out_print(json_pack("{s:O}", "tokens", list)) < 0 ? EXIT_FAIL : EXIT_OK;
         goto cleanup;

@@ -6,13 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "datafile.h"
 
 #ifndef P11CERT_ENDPOINTS
 #define P11CERT_ENDPOINTS "/usr/local/share/p11cert/endpoints"
@@ -244,23 +245,7 @@ char *dns_endpoints_regions(const struct dns_endpoints *eps)
 
 char *dns_endpoints_default_path(void)
 {
-    char exe[4096], *path = NULL;
-    ssize_t len;
-
-    if (access(P11CERT_ENDPOINTS, F_OK) == 0)
-        return strdup(P11CERT_ENDPOINTS);
-    /* Not installed: the copy in the source tree, found from the binary
-     * (BUILD/p11cert -> BUILD/../data/endpoints). */
-    len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (len > 0) {
-        exe[len] = '\0';
-        if (asprintf(&path, "%s/data/endpoints", dirname(dirname(exe))) < 0)
-            path = NULL;
-        if (path && access(path, F_OK) == 0)
-            return path;
-        free(path);
-    }
-    return strdup(P11CERT_ENDPOINTS);
+    return datafile_path(P11CERT_ENDPOINTS, "data/endpoints");
 }
 
 void dns_endpoints_free(struct dns_endpoints *eps)

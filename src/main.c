@@ -52,6 +52,9 @@ int main(int argc, char **argv)
     cli.token.module = getenv("P11CERT_MODULE");
     if (cli.token.module && !*cli.token.module)
         cli.token.module = NULL;
+    cli.token.init_args = getenv("P11CERT_MODULE_INIT_ARGS");
+    if (cli.token.init_args && !*cli.token.init_args)
+        cli.token.init_args = NULL;
     msg_setup(NULL, MSG_NORMAL);
 
     if (refuse_pin_in_argv(argc, argv) < 0)

@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "msg.h"
+#include "token-profile.h"
 
 P11KitUri *token_uri_parse(const char *text, const char *what)
 {
     P11KitUri *uri = p11_kit_uri_new();
-    int rc;
+    int rc, shown;
 
     if (!uri) {
         errorf("out of memory");
@@ -18,9 +19,11 @@ P11KitUri *token_uri_parse(const char *text, const char *what)
     }
     if (!text || !*text)
         text = "pkcs11:";
+    /* The query may hold a pin-value: messages show the URI up to '?'. */
+    shown = (int)strcspn(text, "?");
     rc = p11_kit_uri_parse(text, P11_KIT_URI_FOR_ANY, uri);
     if (rc != P11_KIT_URI_OK) {
-        errorf("bad %s \"%s\": %s", what, text, p11_kit_uri_message(rc));
+        errorf("bad %s \"%.*s\": %s", what, shown, text, p11_kit_uri_message(rc));
         if (strncmp(text, "pkcs11:", 7) != 0)
             hintf("a %s is an RFC 7512 URI such as \"pkcs11:token=mytoken;object=mykey\"", what);
         p11_kit_uri_free(uri);
@@ -28,7 +31,7 @@ P11KitUri *token_uri_parse(const char *text, const char *what)
     }
     /* p11-kit keeps unknown attributes and then matches nothing: say so. */
     if (p11_kit_uri_any_unrecognized(uri)) {
-        errorf("bad %s \"%s\": it has an attribute RFC 7512 does not define", what, text);
+        errorf("bad %s \"%.*s\": it has an attribute RFC 7512 does not define", what, shown, text);
         hintf("path attributes: token, manufacturer, model, serial, object, id, type, slot-*; "
               "after '?': module-name, module-path, pin-source, pin-value");
         p11_kit_uri_free(uri);
@@ -43,19 +46,35 @@ static int is_path(const char *module)
 }
 
 /* Calls C_Initialize ourselves (modules are loaded unmanaged) so that the
- * call count is ours alone and initialization arguments stay in our hands. */
-static int module_initialize(struct token_module *m)
+ * call count is ours alone and initialization arguments stay in our hands.
+ * pReserved is non-standard but some modules need it (NSS softokn takes its
+ * database there): --module-init-args, else the module's x-init-reserved in
+ * p11-kit's registry — p11-kit applies that only to modules it initializes
+ * itself (managed), so an unmanaged load must pass it on here. */
+static int module_initialize(struct token_module *m, const char *init_args)
 {
     CK_C_INITIALIZE_ARGS args;
+    char *registered = NULL;
     CK_RV rv;
 
     memset(&args, 0, sizeof(args));
     args.flags = CKF_OS_LOCKING_OK;
+    if (!init_args)
+        init_args = registered = p11_kit_config_option(m->fn, "x-init-reserved");
+    args.pReserved = (void *)init_args;
+    if (init_args)
+        debugf("%s: C_Initialize with reserved arguments \"%s\"", m->name, init_args);
     rv = m->fn->C_Initialize(&args);
     if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
         errorf("cannot initialize PKCS#11 module %s: %s", m->name, token_rv_name(rv));
+        if (rv == CKR_ARGUMENTS_BAD && !args.pReserved)
+            hintf("this module may need initialization arguments: --module-init-args "
+                  "(NSS softokn: \"configdir='sql:DIR' certPrefix='' keyPrefix='' "
+                  "secmod='secmod.db' flags=\")");
+        free(registered);
         return -1;
     }
+    free(registered);
     m->initialized = rv == CKR_OK;
     m->usable = 1;
     return 0;
@@ -69,9 +88,9 @@ static int add_module(struct token_ctx *ctx, CK_FUNCTION_LIST *fn, const char *n
     if (!grown)
         return -1;
     ctx->modules = grown;
+    memset(&grown[ctx->n_modules], 0, sizeof(grown[ctx->n_modules]));
     grown[ctx->n_modules].fn = fn;
     grown[ctx->n_modules].name = strdup(name);
-    grown[ctx->n_modules].initialized = 0;
     if (!grown[ctx->n_modules].name)
         return -1;
     ctx->n_modules++;
@@ -146,6 +165,7 @@ cleanup:
 int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, P11KitUri *uri)
 {
     const char *module;
+    char *hinted = NULL;
     int ret = -1;
 
     memset(ctx, 0, sizeof(*ctx));
@@ -157,17 +177,28 @@ int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, P11
         module = p11_kit_uri_get_module_path(ctx->uri);
     if (!module)
         module = p11_kit_uri_get_module_name(ctx->uri);
+    if (!module) {
+        /* --profile says where its token family's module usually is. */
+        if (token_profile_module_hint(config, &hinted) < 0)
+            goto cleanup;
+        module = hinted;
+    }
+    if (config->init_args && !module) {
+        errorf("--module-init-args is given to one module: name it with --module");
+        goto cleanup;
+    }
     if (module && is_path(module) ? load_path(ctx, module) < 0 : load_registered(ctx, module) < 0)
         goto cleanup;
 
     for (size_t i = 0; i < ctx->n_modules; i++) {
         /* With one module its failure is the operation's; among all the
          * registered ones a broken module is skipped, not fatal. */
-        if (module_initialize(&ctx->modules[i]) < 0 && ctx->n_modules == 1)
+        if (module_initialize(&ctx->modules[i], config->init_args) < 0 && ctx->n_modules == 1)
             goto cleanup;
     }
     ret = 0;
 cleanup:
+    free(hinted);
     if (ret != 0)
         token_ctx_free(ctx);
     return ret;

@@ -68,6 +68,10 @@ int token_find_key_by_public(struct token_ctx *ctx, const struct token_pubkey *p
     /* EC private keys do not: the public half, then its private half. */
     rc =
         find_one(ctx, CKO_PUBLIC_KEY, pk->type, CKA_EC_POINT, pk->ec_point, pk->ec_point_len, &obj);
+    /* A few tokens store the raw point rather than its DER wrapping. */
+    if (rc == 0 && pk->ec_point_raw_len)
+        rc = find_one(ctx, CKO_PUBLIC_KEY, pk->type, CKA_EC_POINT, pk->ec_point_raw,
+                      pk->ec_point_raw_len, &obj);
     if (rc <= 0)
         return rc;
     key->pub = obj;
@@ -81,8 +85,9 @@ int token_store_certificate(struct token_ctx *ctx, const struct token_certificat
 {
     CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
     CK_CERTIFICATE_TYPE type = CKC_X_509;
-    CK_ULONG category = 2; /* authority */
-    CK_ATTRIBUTE tmpl[10] = {
+    CK_ULONG category = cert->authority ? 2 : 1; /* authority, or token user */
+    CK_BBOOL not_private = CK_FALSE;
+    CK_ATTRIBUTE tmpl[14] = {
         {CKA_CLASS, &cls, sizeof(cls)},
         {CKA_VALUE, (void *)cert->value, cert->value_len},
         {CKA_CERTIFICATE_TYPE, &type, sizeof(type)},
@@ -105,8 +110,16 @@ int token_store_certificate(struct token_ctx *ctx, const struct token_certificat
     }
     if (cert->id)
         tmpl[n++] = (CK_ATTRIBUTE){CKA_ID, (void *)cert->id, cert->id_len};
-    if (cert->authority)
+    /* Some tokens make objects private by default, which hides a certificate
+     * from whoever looks for it before logging in; the full template says
+     * what the token should not have to guess. */
+    if (cert->authority || cert->full)
         tmpl[n++] = (CK_ATTRIBUTE){CKA_CERTIFICATE_CATEGORY, &category, sizeof(category)};
+    if (cert->full) {
+        tmpl[n++] = (CK_ATTRIBUTE){CKA_PRIVATE, &not_private, sizeof(not_private)};
+        tmpl[n++] = (CK_ATTRIBUTE){CKA_START_DATE, (void *)&cert->start_date, sizeof(CK_DATE)};
+        tmpl[n++] = (CK_ATTRIBUTE){CKA_END_DATE, (void *)&cert->end_date, sizeof(CK_DATE)};
+    }
     rv = ctx->slot.module->fn->C_CreateObject(ctx->session, tmpl, n, &obj);
     if (rv != CKR_OK) {
         errorf("cannot store the certificate: C_CreateObject: %s", token_rv_name(rv));
@@ -155,8 +168,9 @@ int token_create_key_pair(struct token_ctx *ctx, CK_KEY_TYPE type, CK_ATTRIBUTE 
     rv = create(ctx, priv, n_priv_policy, priv_material, n_priv, &key->priv);
     if (rv == CKR_OK)
         rv = create(ctx, pub, n_pub_policy, pub_material, n_pub, &key->pub);
-    if (rv != CKR_OK) {
+    if (rv != CKR_OK)
         errorf("cannot create the key on the token: C_CreateObject: %s", token_rv_name(rv));
+    if (rv != CKR_OK || token_check_key_policy(ctx, key) < 0) {
         token_destroy_key(ctx, key);
         key->priv = key->pub = CK_INVALID_HANDLE;
         return -1;

@@ -18,6 +18,8 @@
 /* What the CLI tells the token layer. */
 struct token_config {
     const char *module;              /* --module or $P11CERT_MODULE: a path or a p11-kit name */
+    const char *init_args;           /* --module-init-args: CK_C_INITIALIZE_ARGS.pReserved */
+    const char *profile;             /* --profile: a profile's name or file; NULL: matched */
     struct secret_source pin_source; /* --pin-source; kind NONE when not given */
 };
 
@@ -106,6 +108,12 @@ int token_find_objects(struct token_ctx *ctx, CK_ATTRIBUTE *tmpl, CK_ULONG n,
 int token_list_objects(struct token_ctx *ctx, CK_ATTRIBUTE *tmpl, CK_ULONG n,
                        CK_OBJECT_HANDLE **found, CK_ULONG *n_found);
 
+/* Refuses a label or id (attr) already carried by an object on the token,
+ * before anything is created: "WHAT \"SHOWN\" is already used on this
+ * token" and hint. Returns 0 when unused, -1 after reporting. */
+int token_require_unused(struct token_ctx *ctx, CK_ATTRIBUTE_TYPE attr, const void *value,
+                         CK_ULONG len, const char *what, const char *shown, const char *hint);
+
 /* One C_GetAttributeValue; attributes the object lacks or hides come back
  * with ulValueLen = CK_UNAVAILABLE_INFORMATION, which is not an error. */
 int token_get_attributes(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE *attrs,
@@ -126,6 +134,8 @@ struct token_pubkey {
     CK_ULONG ec_params_len;
     unsigned char ec_point[160];
     CK_ULONG ec_point_len;
+    unsigned char ec_point_raw[160]; /* the point itself, for tokens that store it so */
+    CK_ULONG ec_point_raw_len;       /* 0 when unknown */
 };
 
 /* A key pair on the token. */
@@ -165,11 +175,14 @@ struct token_certificate {
     const unsigned char *id; /* NULL for authority certificates */
     CK_ULONG id_len;
     const char *label;
-    int authority; /* CKA_CERTIFICATE_CATEGORY 2 */
+    int authority;                /* CKA_CERTIFICATE_CATEGORY 2 */
+    int full;                     /* a token profile's cert_template = full: also the below */
+    CK_DATE start_date, end_date; /* the validity, for CKA_START_DATE / CKA_END_DATE */
 };
 
-/* Stores cert with a minimal template unless the same value is on the
- * token already (*already set, nothing changed). */
+/* Stores cert with a minimal template (with cert->full: also not private,
+ * its category and its dates) unless the same value is on the token
+ * already (*already set, nothing changed). */
 int token_store_certificate(struct token_ctx *ctx, const struct token_certificate *cert,
                             int *already);
 
@@ -181,6 +194,9 @@ int token_create_key_pair(struct token_ctx *ctx, CK_KEY_TYPE type, CK_ATTRIBUTE 
                           CK_ULONG n_priv, CK_ATTRIBUTE *pub_material, CK_ULONG n_pub,
                           const char *label, const unsigned char *id, CK_ULONG id_len,
                           struct token_key *key);
+
+/* uri as text for messages, without any pin-value; malloc'd. */
+char *token_uri_display(P11KitUri *uri, P11KitUriType type);
 
 /* The RFC 7512 URI of an object on the opened token; malloc'd. */
 char *token_object_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigned char *id,
@@ -225,11 +241,21 @@ int token_generate_key_pair(struct token_ctx *ctx, const struct token_keygen *sp
 #define TOKEN_KEY_POLICY_SIZE 8
 void token_key_policy(CK_ATTRIBUTE *priv, CK_ULONG *n_priv, CK_ATTRIBUTE *pub, CK_ULONG *n_pub);
 
+/* Reads the private half back and reports any attribute that is not as the
+ * policy says (one read). Returns 0, or -1 after reporting. */
+int token_check_key_policy(struct token_ctx *ctx, const struct token_key *key);
+
 /* Sets CKA_ID on both halves. */
 int token_set_key_id(struct token_ctx *ctx, struct token_key *key, const unsigned char *id,
                      CK_ULONG id_len);
 
 /* Destroys both halves (best effort, for undoing a failed generation). */
 void token_destroy_key(struct token_ctx *ctx, const struct token_key *key);
+
+/* Whether key, just generated, keeps its label against pairs another process
+ * made with the same label at the same time (token-keygen.c has the rule).
+ * committed: key's CKA_ID is set (0: generated without one, not yet set).
+ * Returns 0 it keeps the label, 1 it must be removed, -1 error (reported). */
+int token_keygen_contest(struct token_ctx *ctx, const struct token_key *key, int committed);
 
 #endif
