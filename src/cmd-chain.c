@@ -11,6 +11,7 @@
 #include "outfile.h"
 #include "x509-chain.h"
 #include "x509-decode.h"
+#include "x509-pool.h"
 #include "x509.h"
 
 enum {
@@ -257,9 +258,10 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
     struct x509_path path = {0};
     struct x509_bundle anchors = {0};
     STACK_OF(X509) *pool = sk_X509_new_null();
+    struct x509_pool *lazy = NULL;
     X509 *leaf = NULL;
     char **files;
-    int n_files = 0, ret;
+    int n_files = 0, ret, taken;
 
     ret = parse_args(cli, argc, argv, &a, &files, &n_files);
     if (ret >= 0)
@@ -275,9 +277,23 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
      * duplicate that goes. */
     if (a.leaf && read_into(a.leaf, &a.password, pool, &leaf) < 0)
         goto cleanup;
-    for (int i = 0; i < n_files; i++)
+    /* With the leaf known, PEM files of certificates are pooled and only
+     * the certificates a path can use are decoded (x509-pool.h). */
+    if (a.leaf && !(lazy = x509_pool_new())) {
+        errorf("out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < n_files; i++) {
+        if (lazy && (taken = x509_pool_add_pem_file(lazy, files[i])) != 0) {
+            if (taken < 0)
+                goto cleanup;
+            continue;
+        }
         if (read_into(files[i], &a.password, pool, NULL) < 0)
             goto cleanup;
+    }
+    if (lazy && x509_pool_take_issuers(lazy, pool) < 0)
+        goto cleanup;
     if (x509_certs_dedup(pool) < 0) {
         errorf("cannot compare the certificates: out of memory");
         goto cleanup;
@@ -306,5 +322,6 @@ cleanup:
     x509_path_free(&path);
     x509_bundle_free(&anchors);
     sk_X509_pop_free(pool, X509_free);
+    x509_pool_free(lazy);
     return ret;
 }

@@ -9,12 +9,25 @@
 static struct {
     const char *command;
     enum msg_level level;
-} msg = {NULL, MSG_NORMAL};
+    const char *item;
+    char last_error[512];
+} msg = {NULL, MSG_NORMAL, NULL, ""};
 
 void msg_setup(const char *command, enum msg_level level)
 {
     msg.command = command;
     msg.level = level;
+}
+
+void msg_set_item(const char *item)
+{
+    msg.item = item;
+    msg.last_error[0] = '\0';
+}
+
+const char *msg_last_error(void)
+{
+    return msg.last_error;
 }
 
 __attribute__((format(printf, 2, 0))) static void vmessage(const char *tag, const char *fmt,
@@ -23,6 +36,8 @@ __attribute__((format(printf, 2, 0))) static void vmessage(const char *tag, cons
     fputs("p11cert: ", stderr);
     if (msg.command)
         fprintf(stderr, "%s: ", msg.command);
+    if (msg.item)
+        fprintf(stderr, "%s: ", msg.item);
     if (tag)
         fputs(tag, stderr);
     vfprintf(stderr, fmt, ap);
@@ -33,6 +48,13 @@ void errorf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    if (msg.item) {
+        va_list copy;
+
+        va_copy(copy, ap);
+        vsnprintf(msg.last_error, sizeof(msg.last_error), fmt, copy);
+        va_end(copy);
+    }
     vmessage(NULL, fmt, ap);
     va_end(ap);
 }

@@ -21,6 +21,14 @@ enum msg_level {
  * errors ("p11cert: csr: ...") and how much goes to stderr. */
 void msg_setup(const char *command, enum msg_level level);
 
+/* For a command that works through many items (csr --batch): item ("line 7")
+ * follows the command name in every message until cleared with NULL, and the
+ * text of the last error since it was set is kept for a summary. */
+void msg_set_item(const char *item);
+
+/* The last errorf text since msg_set_item, without the prefix; "" if none. */
+const char *msg_last_error(void);
+
 /* "p11cert: COMMAND: what failed: why" — always shown. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A second line telling the operator what to do next; always shown. */

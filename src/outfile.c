@@ -90,18 +90,11 @@ cleanup:
     return ret;
 }
 
-int outfile_commit(struct outfile *out)
+/* Flushes (and with sync, fsyncs) the temporary file and closes it. */
+static int close_tmp(struct outfile *out, int sync)
 {
-    int failed;
+    int failed = fflush(out->fp) != 0 || (sync && fsync(fileno(out->fp)) != 0);
 
-    if (!out->path) {
-        if (fflush(stdout) != 0) {
-            errorf("cannot write to standard output: %s", strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
-    failed = fflush(out->fp) != 0 || fsync(fileno(out->fp)) != 0;
     failed |= fclose(out->fp) != 0;
     out->fp = NULL;
     if (failed) {
@@ -109,6 +102,11 @@ int outfile_commit(struct outfile *out)
         outfile_abort(out);
         return -1;
     }
+    return 0;
+}
+
+int outfile_publish(struct outfile *out)
+{
     /* link() fails with EEXIST rather than replace a file that appeared
      * since the check: nothing is overwritten without --force. */
     if (out->force ? rename(out->tmp, out->path) != 0 : link(out->tmp, out->path) != 0) {
@@ -121,6 +119,54 @@ int outfile_commit(struct outfile *out)
     free(out->tmp);
     out->tmp = NULL;
     return 0;
+}
+
+int outfile_commit(struct outfile *out)
+{
+    if (!out->path) {
+        if (fflush(stdout) != 0) {
+            errorf("cannot write to standard output: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (close_tmp(out, 1) < 0)
+        return -1;
+    return outfile_publish(out);
+}
+
+int outfile_close_unsynced(struct outfile *out)
+{
+    return close_tmp(out, 0);
+}
+
+int outfile_sync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    int fd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int ret = fd >= 0 && syncfs(fd) == 0 ? 0 : -1;
+
+    if (ret < 0)
+        errorf("cannot sync the files written beside \"%s\": %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    return ret;
+}
+
+int outfile_write(const char *path, int force, mode_t mode, const void *data, size_t len)
+{
+    struct outfile out;
+    int ret = -1;
+
+    if (outfile_open(&out, path, force, mode) < 0)
+        return -1;
+    if (fwrite(data, 1, len, out.fp) != len)
+        errorf("cannot write \"%s\": %s", path ? path : "standard output", strerror(errno));
+    else
+        ret = outfile_commit(&out);
+    outfile_abort(&out);
+    return ret;
 }
 
 void outfile_abort(struct outfile *out)

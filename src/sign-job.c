@@ -34,43 +34,68 @@ int sign_job_option(struct sign_request *req, int id, const char *arg)
     }
 }
 
-static int parse_names(struct sign_job *job, const struct sign_request *req)
+int sign_job_parse(struct sign_job *job, const struct sign_request *req, int batch)
 {
+    const char *dash = batch ? "" : "--"; /* in a batch they are JSON members */
     char why[512];
 
     if (!req->subject)
-        return cli_usage_error("--subject is required, e.g. \"/C=US/O=Org/CN=api.example.com\"");
+        return cli_usage_error("%ssubject is required, e.g. \"/C=US/O=Org/CN=api.example.com\"",
+                               dash),
+               EXIT_USAGE;
     job->subject = x509_name_parse(req->subject, why, sizeof(why));
     if (!job->subject)
-        return cli_usage_error("bad --subject: %s", why);
+        return cli_usage_error("bad %ssubject: %s", dash, why), EXIT_USAGE;
     if (req->n_sans > 0) {
         job->sans = x509_san_list_parse(req->sans, req->n_sans, why, sizeof(why));
         if (!job->sans)
-            return cli_usage_error("bad --san: %s", why);
+            return cli_usage_error("bad %ssan: %s", dash, why), EXIT_USAGE;
     }
     if (req->hash && strcmp(req->hash, "sha256") != 0 && strcmp(req->hash, "sha384") != 0 &&
         strcmp(req->hash, "sha512") != 0)
-        return cli_usage_error("bad --hash \"%s\": use sha256, sha384 or sha512", req->hash);
+        return cli_usage_error("bad %shash \"%s\": use sha256, sha384 or sha512", dash, req->hash),
+               EXIT_USAGE;
     if (x509_sans_default(job->subject, &job->sans, &job->cn_added) < 0)
-        return cli_usage_error("cannot add the CN as a SAN: out of memory");
+        return cli_usage_error("cannot add the CN as a SAN: out of memory"), EXIT_USAGE;
+    return EXIT_OK;
+}
+
+int sign_job_open_token(struct token_ctx *ctx, struct cli *cli, P11KitUri *uri)
+{
+    if (token_ctx_init(ctx, &cli->token, uri) < 0 ||
+        token_open(ctx, &cli->token, TOKEN_NEEDS_LOGIN) < 0)
+        return -1;
     return 0;
+}
+
+int sign_job_find_key(struct token_ctx *ctx, P11KitUri *uri, struct token_key *key)
+{
+    P11KitUri *opened = ctx->uri;
+    int ret;
+
+    /* token_find_key reads the object attributes from ctx->uri: lend it the
+     * key's URI for the one search, then give the token's back. */
+    ctx->uri = uri;
+    ret = token_find_key(ctx, key);
+    ctx->uri = opened;
+    return ret;
 }
 
 int sign_job_open(struct sign_job *job, struct cli *cli, const struct sign_request *req)
 {
     P11KitUri *uri;
+    int ret;
 
     memset(job, 0, sizeof(*job));
     job->ctx.session = CK_INVALID_HANDLE;
-    if (parse_names(job, req) < 0)
-        return EXIT_USAGE;
+    if ((ret = sign_job_parse(job, req, 0)) != EXIT_OK)
+        return ret;
     if (outfile_check(req->out, req->force) < 0)
         return EXIT_FAIL;
     if (!(uri = token_uri_parse(req->key_uri, "key URI")))
         return EXIT_USAGE;
-    if (token_ctx_init(&job->ctx, &cli->token, uri) < 0 ||
-        token_open(&job->ctx, &cli->token, TOKEN_NEEDS_LOGIN) < 0 ||
-        token_find_key(&job->ctx, &job->key) < 0 ||
+    if (sign_job_open_token(&job->ctx, cli, uri) < 0 ||
+        sign_job_find_key(&job->ctx, job->ctx.uri, &job->key) < 0 ||
         signer_init(&job->signer, &job->ctx, &job->key, req->hash, req->pss) < 0)
         return EXIT_FAIL;
     if (job->cn_added) {

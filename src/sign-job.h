@@ -60,6 +60,20 @@ struct sign_job {
  * -1 a usage error (reported). */
 int sign_job_option(struct sign_request *req, int id, const char *arg);
 
+/* Parses the request's subject, SANs and hash into a zeroed job (subject,
+ * sans, cn_added) and touches no token. A malformed one is reported and
+ * returns EXIT_USAGE; batch words the messages for JSON members rather than
+ * options. */
+int sign_job_parse(struct sign_job *job, const struct sign_request *req, int batch);
+
+/* Loads the module(s), opens the one token uri selects and logs in; ctx
+ * takes uri. Reports its own errors; returns 0 or -1. */
+int sign_job_open_token(struct token_ctx *ctx, struct cli *cli, P11KitUri *uri);
+
+/* Finds the key pair uri names on ctx's opened token (uri stays the
+ * caller's): one key lookup, as token_find_key makes it. */
+int sign_job_find_key(struct token_ctx *ctx, P11KitUri *uri, struct token_key *key);
+
 /* Parses the request's text (a malformed DN, SAN or hash is a usage error:
  * returns EXIT_USAGE), then opens the token and finds the key (EXIT_FAIL on
  * failure). Returns EXIT_OK when the job is ready to sign. */

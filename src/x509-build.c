@@ -37,12 +37,62 @@ int x509_sans_default(const X509_NAME *subject, GENERAL_NAMES **sans, int *added
     return 0;
 }
 
+/* Copies an encoded SubjectPublicKeyInfo into to, as bytes: no key object
+ * is made (OpenSSL 3.0 runs its encoders for every X509_PUBKEY_set). */
+static int copy_spki(X509_PUBKEY *to, X509_PUBKEY *from)
+{
+    ASN1_OBJECT *alg;
+    const unsigned char *key;
+    int key_len, ptype;
+    X509_ALGOR *algor;
+    const void *pval;
+    void *param = NULL;
+    unsigned char *bytes;
+
+    if (!to || !X509_PUBKEY_get0_param(NULL, &key, &key_len, &algor, from))
+        return 0;
+    X509_ALGOR_get0((const ASN1_OBJECT **)&alg, &ptype, &pval, algor);
+    if (ptype == V_ASN1_OBJECT)
+        param = OBJ_dup(pval);
+    else if (ptype == V_ASN1_SEQUENCE)
+        param = ASN1_STRING_dup(pval);
+    else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF)
+        return 0;
+    if ((ptype == V_ASN1_OBJECT || ptype == V_ASN1_SEQUENCE) && !param)
+        return 0;
+    if (!(bytes = OPENSSL_memdup(key, (size_t)key_len)) ||
+        !X509_PUBKEY_set0_param(to, OBJ_dup(alg), ptype, param, bytes, key_len)) {
+        OPENSSL_free(bytes);
+        return 0;
+    }
+    return 1;
+}
+
+X509_PUBKEY *x509_spki_new(EVP_PKEY *pubkey)
+{
+    X509_PUBKEY *spki = NULL;
+
+    if (!X509_PUBKEY_set(&spki, pubkey)) {
+        errorf("cannot encode the public key: %s", msg_openssl_reason());
+        return NULL;
+    }
+    return spki;
+}
+
 X509_REQ *x509_request_new(const X509_NAME *subject, const GENERAL_NAMES *sans, EVP_PKEY *pubkey)
+{
+    return x509_request_new_spki(subject, sans, pubkey, NULL);
+}
+
+X509_REQ *x509_request_new_spki(const X509_NAME *subject, const GENERAL_NAMES *sans,
+                                EVP_PKEY *pubkey, X509_PUBKEY *spki)
 {
     X509_REQ *req = X509_REQ_new();
     STACK_OF(X509_EXTENSION) *exts = NULL;
-    int ok = req && X509_REQ_set_version(req, X509_REQ_VERSION_1) &&
-             X509_REQ_set_subject_name(req, subject) && X509_REQ_set_pubkey(req, pubkey);
+    int ok =
+        req && X509_REQ_set_version(req, X509_REQ_VERSION_1) &&
+        X509_REQ_set_subject_name(req, subject) &&
+        (spki ? copy_spki(X509_REQ_get_X509_PUBKEY(req), spki) : X509_REQ_set_pubkey(req, pubkey));
 
     if (ok && sans && sk_GENERAL_NAME_num(sans) > 0) {
         ok = X509V3_add1_i2d(&exts, NID_subject_alt_name, (void *)sans, 0, X509V3_ADD_DEFAULT) ==

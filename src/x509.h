@@ -13,6 +13,12 @@
  * extension when sans is not empty. Unsigned. */
 X509_REQ *x509_request_new(const X509_NAME *subject, const GENERAL_NAMES *sans, EVP_PKEY *pubkey);
 
+/* The same with the public key already encoded (from x509_spki_new): for
+ * many requests with one key, the key is encoded once (csr --batch). */
+X509_REQ *x509_request_new_spki(const X509_NAME *subject, const GENERAL_NAMES *sans,
+                                EVP_PKEY *pubkey, X509_PUBKEY *spki);
+X509_PUBKEY *x509_spki_new(EVP_PKEY *pubkey);
+
 /* A v3 certificate issued by subject to itself for internal TLS use:
  * a random 128-bit serial, valid from now for days, CA:FALSE,
  * digitalSignature, serverAuth, subjectKeyIdentifier and the SANs.
