@@ -5,7 +5,6 @@
 #include "checks.h"
 #include "cli.h"
 #include "json-out.h"
-#include <openssl/x509v3.h>
 #include "x509-chain.h"
 #include "x509-decode.h"
 
@@ -68,23 +67,9 @@ static void check_chain(struct check_report *r, X509 *cert, STACK_OF(X509) *cas,
                         STACK_OF(X509) **intermediates, X509 **root)
 {
     struct x509_path path;
-    struct x509_chain_request req = {0};
-    struct x509_chain_diag diag;
-    char why[sizeof(diag.why)] = "";
-    int rc;
+    char why[1024];
 
-    if (!cas && !trust && (X509_get_extension_flags(cert) & EXFLAG_SS)) {
-        /* A self-signed certificate given alone is its own root. */
-        req.leaf = cert;
-        req.certs = req.trust = sk_X509_new_null();
-        rc = req.trust && sk_X509_push(req.trust, cert) ? x509_path_build(&req, &path, &diag) : -1;
-        if (rc < 0)
-            memcpy(why, diag.why, sizeof(why));
-        sk_X509_free(req.trust);
-    } else {
-        rc = x509_chain_build(cert, cas, trust, &path, why, sizeof(why));
-    }
-    if (rc < 0) {
+    if (x509_chain_build(cert, cas, trust, &path, why, sizeof(why)) < 0) {
         check_add(r, "chain", 0, "%s", why);
         return;
     }
@@ -170,7 +155,10 @@ int cmd_check(struct cli *cli, int argc, char **argv)
             a.trust = arg;
         else if (opt == OPT_TLS)
             a.tls = 1;
-        else if (opt == OPT_DOMAIN && a.n_domains < MAX_DOMAINS)
+        else if (opt == OPT_DOMAIN && a.n_domains == MAX_DOMAINS) {
+            cli_usage_error("at most %d --domain", MAX_DOMAINS);
+            goto cleanup;
+        } else if (opt == OPT_DOMAIN)
             a.domains[a.n_domains++] = arg;
     }
     if (opt == CLI_HELP)

@@ -60,6 +60,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct convert_arg
                       int *n_files)
 {
     struct cli_parser parser;
+    P11KitUri *uri = NULL;
     const char *arg;
     char why[256];
     int opt, ret = EXIT_USAGE;
@@ -107,8 +108,11 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct convert_arg
         cli_usage_error("--label names the key put on a token: give --import-key TOKEN-URI too");
     else if (a->out && a->key_out && strcmp(a->out, a->key_out) == 0)
         cli_usage_error("--out and --key-out name the same file");
+    else if (a->import_key && !(uri = token_uri_parse(a->import_key, "token URI")))
+        ; /* a malformed URI is a usage error, found before any file is read */
     else
         ret = -1; /* go on */
+    p11_kit_uri_free(uri);
 cleanup:
     cli_parser_free(&parser);
     return ret;
@@ -211,7 +215,6 @@ static void print_summary(const char *out, STACK_OF(X509) *certs, int chained, i
 static int write_output(struct cli *cli, const struct convert_args *a, STACK_OF(X509) *certs,
                         json_t *formats, int chained, int has_key)
 {
-    struct outfile file = {0};
     json_t *doc = NULL, *list = json_array();
     BIO *data = encode_all(certs, a->der);
     char *bytes = NULL;
@@ -239,9 +242,7 @@ static int write_output(struct cli *cli, const struct convert_args *a, STACK_OF(
         doc = NULL;
         goto cleanup;
     }
-    if (outfile_open(&file, a->out, a->force, 0644) < 0)
-        goto cleanup;
-    if (fwrite(bytes, 1, (size_t)len, file.fp) != (size_t)len || outfile_commit(&file) < 0)
+    if (outfile_write(a->out, a->force, 0644, bytes, (size_t)len) < 0)
         goto cleanup;
     if (cli->json) {
         ret = json_out_print(doc);
@@ -252,7 +253,6 @@ static int write_output(struct cli *cli, const struct convert_args *a, STACK_OF(
         print_summary(a->out, certs, chained, a->der);
     ret = 0;
 cleanup:
-    outfile_abort(&file);
     json_decref(doc);
     json_decref(list);
     BIO_free(data);

@@ -267,16 +267,11 @@ static json_t *records_json(const struct dns_record_set *set, const char *region
 static int write_records(struct cli *cli, const struct dns_args *args,
                          const struct dns_record_set *set)
 {
-    struct outfile file = {0};
-    size_t len = strlen(set->zone_text);
     int ret = -1;
 
-    if (args->out || !cli->json) {
-        if (outfile_open(&file, args->out, args->force, 0644) < 0)
-            goto cleanup;
-        if (fwrite(set->zone_text, 1, len, file.fp) != len || outfile_commit(&file) < 0)
-            goto cleanup;
-    }
+    if ((args->out || !cli->json) &&
+        outfile_write(args->out, args->force, 0644, set->zone_text, strlen(set->zone_text)) < 0)
+        goto cleanup;
     if (cli->json) {
         ret = json_out_print(records_json(set, args->region, args->out));
         goto cleanup;
@@ -290,7 +285,6 @@ static int write_records(struct cli *cli, const struct dns_args *args,
     }
     ret = 0;
 cleanup:
-    outfile_abort(&file);
     return ret;
 }
 
@@ -370,8 +364,11 @@ static int run_check(struct cli *cli, int argc, char **argv)
         cli_usage_error("bad target \"%s\": %s", target, why);
         goto cleanup;
     }
-    if (!(domains = calloc(args.n_domains, sizeof(*domains))))
+    if (!(domains = calloc(args.n_domains, sizeof(*domains)))) {
+        errorf("out of memory");
+        ret = EXIT_FAIL;
         goto cleanup;
+    }
     for (size_t i = 0; i < args.n_domains; i++) {
         if (dns_name_normalize(args.domains[i], domains[i], why, sizeof(why)) < 0) {
             cli_usage_error("bad domain \"%s\": %s", args.domains[i], why);
@@ -437,54 +434,29 @@ static void print_dns_help(void)
     printf("\n'p11cert dns SUBCOMMAND --help' describes one.\n");
 }
 
-/* Global options that take an argument: their argument is not the subcommand. */
-static int takes_argument(const char *word)
-{
-    return strcmp(word, "--module") == 0 || strcmp(word, "--pin-source") == 0;
-}
-
+/* The subcommand comes first, as with git: `p11cert dns records ...`
+ * (global options before "dns" are main's; after the subcommand, its own). */
 int cmd_dns(struct cli *cli, int argc, char **argv)
 {
     const struct subcommand *sub = NULL;
-    char **sub_argv;
-    int at = 0, n = 0, ret;
 
-    for (int i = 1; i < argc && !at; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (argv[i][0] != '-')
-            at = i;
-        else if (takes_argument(argv[i]))
-            i++;
-    }
-    for (int i = 1; i < (at ? at : argc); i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            print_dns_help();
-            return EXIT_OK;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        if (argc < 2) {
+            errorf("give a subcommand: records or check; 'p11cert dns --help' describes them");
+            return EXIT_USAGE;
         }
-    }
-    if (!at) {
-        errorf("give a subcommand: records or check; 'p11cert dns --help' describes them");
-        return EXIT_USAGE;
+        print_dns_help();
+        return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-        if (strcmp(argv[at], subcommands[i].word) == 0)
+        if (strcmp(argv[1], subcommands[i].word) == 0)
             sub = &subcommands[i];
     if (!sub) {
-        errorf("unknown subcommand \"%s\": records or check", argv[at]);
+        errorf("unknown subcommand \"%s\": records or check", argv[1]);
         return EXIT_USAGE;
     }
-    /* The subcommand parses everything else, options given before its name too. */
-    sub_argv = calloc((size_t)argc + 1, sizeof(*sub_argv));
-    if (!sub_argv)
-        return EXIT_FAIL;
-    sub_argv[n++] = (char *)sub->command.name;
-    for (int i = 1; i < argc; i++)
-        if (i != at)
-            sub_argv[n++] = argv[i];
     cli->command = &sub->command;
     msg_setup(sub->command.name, cli->level);
-    ret = sub->command.run(cli, n, sub_argv);
-    free(sub_argv);
-    return ret;
+    argv[1] = (char *)sub->command.name;
+    return sub->command.run(cli, argc - 1, argv + 1);
 }

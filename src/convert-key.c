@@ -14,23 +14,6 @@
 #include "x509-pubkey.h"
 #include "x509-store.h"
 
-/* A label or id in use is refused before anything is created. */
-static int check_unused(struct token_ctx *ctx, CK_ATTRIBUTE_TYPE type, const void *value,
-                        CK_ULONG len, const char *what)
-{
-    CK_ATTRIBUTE tmpl = {type, (void *)value, len};
-    CK_OBJECT_HANDLE found;
-    CK_ULONG n_found;
-
-    if (token_find_objects(ctx, &tmpl, 1, &found, 1, &n_found) < 0)
-        return -1;
-    if (n_found) {
-        errorf("%s is already used on this token; choose another --label", what);
-        return -1;
-    }
-    return 0;
-}
-
 /* The PFX's certificate for this key, stored with its id and label. */
 static int store_certificate(struct token_ctx *ctx, EVP_PKEY *key, STACK_OF(X509) *certs,
                              const struct token_key *made)
@@ -64,7 +47,7 @@ int convert_key_import(struct cli *cli, const char *token_uri, const char *label
     struct key_material m;
     unsigned char id[20];
     P11KitUri *uri = token_uri_parse(token_uri, "token URI");
-    char *made_uri = NULL;
+    char *made_uri = NULL, *id_text = NULL;
     int created = 0, ret = -1;
 
     memset(&ctx, 0, sizeof(ctx));
@@ -74,8 +57,11 @@ int convert_key_import(struct cli *cli, const char *token_uri, const char *label
     if (token_ctx_init(&ctx, &cli->token, uri) < 0 ||
         token_open(&ctx, &cli->token, TOKEN_NEEDS_RW | TOKEN_NEEDS_LOGIN) < 0 ||
         x509_key_material(key, &m) < 0 || x509_pubkey_id(&m.pubkey, id) < 0 ||
-        check_unused(&ctx, CKA_LABEL, label, strlen(label), "the label") < 0 ||
-        check_unused(&ctx, CKA_ID, id, sizeof(id), "the key (its id)") < 0)
+        !(id_text = OPENSSL_buf2hexstr(id, sizeof(id))) ||
+        token_require_unused(&ctx, CKA_LABEL, label, strlen(label), "label", label,
+                             "choose another --label") < 0 ||
+        token_require_unused(&ctx, CKA_ID, id, sizeof(id), "the key id", id_text,
+                             "the PFX's key is on the token already: 'p11cert list' shows it") < 0)
         goto cleanup;
     if (token_create_key_pair(&ctx, m.type, m.priv, m.n_priv, m.pub, m.n_pub, label, id, sizeof(id),
                               &made) < 0)
@@ -92,6 +78,7 @@ cleanup:
     if (ret != 0 && created)
         token_destroy_key(&ctx, &made);
     x509_key_material_wipe(&m);
+    OPENSSL_free(id_text);
     free(made_uri);
     token_ctx_free(&ctx);
     return ret;
@@ -103,6 +90,9 @@ int convert_key_write(const char *path, int force, EVP_PKEY *key)
 
     if (outfile_open(&out, path, force, 0600) < 0)
         return -1;
+    /* Unbuffered: no stdio buffer keeps a copy of the key after fclose.
+     * OpenSSL cleanses its own encoding buffers. */
+    setvbuf(out.fp, NULL, _IONBF, 0);
     if (!PEM_write_PrivateKey(out.fp, key, NULL, NULL, 0, NULL, NULL)) {
         errorf("cannot write the private key: %s", msg_openssl_reason());
         outfile_abort(&out);

@@ -2,6 +2,8 @@
 #include "json-out.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "msg.h"
 
@@ -20,6 +22,33 @@ int json_out_print(json_t *doc)
         return -1;
     }
     return 0;
+}
+
+int json_out_is_utf8(const char *text)
+{
+    json_t *probe = json_string(text);
+
+    json_decref(probe);
+    return probe != NULL;
+}
+
+json_t *json_out_text(const char *text)
+{
+    json_t *value = json_string(text);
+    char *escaped, *out;
+
+    if (value || !text)
+        return value;
+    /* Keep ASCII as it is, escape every byte >= 0x80: readable, and valid. */
+    escaped = malloc(4 * strlen(text) + 1);
+    if (!escaped)
+        return NULL;
+    out = escaped;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        out += *p < 0x80 ? sprintf(out, "%c", *p) : sprintf(out, "\\x%02x", *p);
+    value = json_string(escaped);
+    free(escaped);
+    return value;
 }
 
 json_t *json_out_hex(const unsigned char *bytes, size_t len)

@@ -32,6 +32,7 @@ int signer_libp11_key(struct token_ctx *ctx, const struct token_key *key, struct
     int ret = -1;
 
     memset(out, 0, sizeof(*out));
+    out->token = ctx;
     if (!path) {
         errorf("cannot tell which library the module was loaded from");
         return -1;
@@ -77,8 +78,12 @@ cleanup:
 void signer_libp11_key_free(struct libp11_key *k)
 {
     EVP_PKEY_free(k->pkey);
-    if (k->slots)
+    if (k->slots) {
+        /* C_CloseAllSessions on the slot: ours goes too. */
         PKCS11_release_all_slots(k->ctx, k->slots, k->n_slots);
+        k->token->session = CK_INVALID_HANDLE;
+        k->token->logged_in = 0;
+    }
     if (k->ctx) {
         /* The module stays initialized for token_ctx_free's C_Finalize. */
         PKCS11_CTX_free(k->ctx);

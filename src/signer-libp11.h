@@ -10,10 +10,11 @@
 #include "token.h"
 
 struct libp11_key {
+    struct token_ctx *token; /* whose session libp11 closes when done */
     PKCS11_CTX *ctx;
     PKCS11_SLOT *slots;
     unsigned int n_slots;
-    EVP_PKEY *pkey; /* signs on the token; owned by libp11 */
+    EVP_PKEY *pkey; /* signs on the token; a reference of ours */
 };
 
 /* Loads the module of the opened token a second time through libp11 (the
@@ -21,6 +22,9 @@ struct libp11_key {
  * Reports its own errors. */
 int signer_libp11_key(struct token_ctx *ctx, const struct token_key *key, struct libp11_key *out);
 
+/* libp11 closes every session of the slot when it lets it go, the token
+ * context's own included: that session is marked closed here, so call this
+ * after the context's last token operation. */
 void signer_libp11_key_free(struct libp11_key *k);
 
 #endif

@@ -11,6 +11,8 @@
 
 /* Enough round trips for any TLS 1.2 or 1.3 handshake. */
 #define MAX_ROUNDS 64
+/* Room in each direction for a flight with a long chain in it. */
+#define BIO_PAIR_SIZE (64 * 1024)
 
 static SSL_CTX *server_ctx(X509 *leaf, STACK_OF(X509) *intermediates, EVP_PKEY *key, int version)
 {
@@ -44,6 +46,14 @@ static SSL_CTX *client_ctx(X509 *root, int version)
     return ctx;
 }
 
+/* The other end has to move before this one can. */
+static int wants_io(SSL *ssl, int rc)
+{
+    int err = SSL_get_error(ssl, rc);
+
+    return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE;
+}
+
 /* Drives both ends until both finish or one fails. */
 static int handshake(SSL *client, SSL *server)
 {
@@ -55,7 +65,7 @@ static int handshake(SSL *client, SSL *server)
 
             if (rc == 1)
                 client_done = 1;
-            else if (SSL_get_error(client, rc) != SSL_ERROR_WANT_READ)
+            else if (!wants_io(client, rc))
                 return -1;
         }
         if (!server_done) {
@@ -63,7 +73,7 @@ static int handshake(SSL *client, SSL *server)
 
             if (rc == 1)
                 server_done = 1;
-            else if (SSL_get_error(server, rc) != SSL_ERROR_WANT_READ)
+            else if (!wants_io(server, rc))
                 return -1;
         }
     }
@@ -86,13 +96,17 @@ int tls_check_handshake(X509 *leaf, STACK_OF(X509) *intermediates, X509 *root, E
     }
     server = SSL_new(sctx);
     client = SSL_new(cctx);
-    if (!server || !client || !BIO_new_bio_pair(&server_bio, 0, &client_bio, 0) ||
-        (host && (!SSL_set_tlsext_host_name(client, host) || !SSL_set1_host(client, host)))) {
+    if (!server || !client ||
+        !BIO_new_bio_pair(&server_bio, BIO_PAIR_SIZE, &client_bio, BIO_PAIR_SIZE)) {
         snprintf(detail, detail_len, "cannot set up TLS: %s", msg_openssl_reason());
         goto cleanup;
     }
-    SSL_set_bio(server, server_bio, server_bio);
+    SSL_set_bio(server, server_bio, server_bio); /* the SSLs own the BIOs now */
     SSL_set_bio(client, client_bio, client_bio);
+    if (host && (!SSL_set_tlsext_host_name(client, host) || !SSL_set1_host(client, host))) {
+        snprintf(detail, detail_len, "cannot set up TLS: %s", msg_openssl_reason());
+        goto cleanup;
+    }
     SSL_set_accept_state(server);
     SSL_set_connect_state(client);
     if (handshake(client, server) < 0) {

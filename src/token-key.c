@@ -20,11 +20,7 @@
 
 static char *searched_uri(struct token_ctx *ctx)
 {
-    char *text = NULL;
-
-    if (p11_kit_uri_format(ctx->uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &text) != P11_KIT_URI_OK)
-        return NULL;
-    return text;
+    return token_uri_display(ctx->uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN);
 }
 
 /* A URI's type= must name a key, if it names anything. */

@@ -1,6 +1,8 @@
 /* Signing on the token and asking it which mechanisms it has. */
 #include "token.h"
 
+#include <stdlib.h>
+
 #include "msg.h"
 
 /* Mechanisms one C_GetMechanismList call is expected to cover. */
@@ -8,19 +10,34 @@
 
 int token_has_mechanism(struct token_ctx *ctx, CK_MECHANISM_TYPE mech)
 {
-    CK_MECHANISM_TYPE list[MECHANISMS_AT_ONCE];
+    CK_MECHANISM_TYPE *list = NULL;
     CK_ULONG n = MECHANISMS_AT_ONCE;
-    CK_RV rv = ctx->slot.module->fn->C_GetMechanismList(ctx->slot.id, list, &n);
+    CK_RV rv;
+    int found = 0;
 
+    /* One call with room for any token we know of; a longer list costs a
+     * second one, sized by the first. */
+    for (;;) {
+        CK_MECHANISM_TYPE *grown = realloc(list, (n ? n : 1) * sizeof(*list));
+
+        if (!grown) {
+            errorf("out of memory");
+            goto cleanup;
+        }
+        list = grown;
+        rv = ctx->slot.module->fn->C_GetMechanismList(ctx->slot.id, list, &n);
+        if (rv != CKR_BUFFER_TOO_SMALL)
+            break;
+    }
     if (rv != CKR_OK) {
-        debugf("C_GetMechanismList: %s", token_rv_name(rv));
-        return 0;
+        warnf("the token does not list its mechanisms: C_GetMechanismList: %s", token_rv_name(rv));
+        goto cleanup;
     }
-    for (CK_ULONG i = 0; i < n; i++) {
-        if (list[i] == mech)
-            return 1;
-    }
-    return 0;
+    for (CK_ULONG i = 0; i < n && !found; i++)
+        found = list[i] == mech;
+cleanup:
+    free(list);
+    return found;
 }
 
 int token_sign(struct token_ctx *ctx, CK_OBJECT_HANDLE key, CK_MECHANISM *mech,

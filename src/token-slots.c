@@ -187,7 +187,7 @@ int token_open(struct token_ctx *ctx, const struct token_config *config, unsigne
     if (token_find_slots(ctx, 0, &slots, &n_slots) < 0)
         goto cleanup;
     if (n_slots != 1) {
-        p11_kit_uri_format(ctx->uri, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_MODULE, &searched);
+        searched = token_uri_display(ctx->uri, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_MODULE);
         if (n_slots == 0) {
             errorf("no initialized token matches \"%s\" in %zu module(s)",
                    searched ? searched : "pkcs11:", ctx->n_modules);

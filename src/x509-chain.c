@@ -440,6 +440,7 @@ int x509_chain_build(X509 *cert, STACK_OF(X509) *cas, const char *trust, struct 
     struct x509_chain_request req = {0};
     struct x509_chain_diag diag;
     struct x509_bundle anchors = {0};
+    STACK_OF(X509) *own = NULL;
     int ret = -1;
 
     memset(path, 0, sizeof(*path));
@@ -458,12 +459,20 @@ int x509_chain_build(X509 *cert, STACK_OF(X509) *cas, const char *trust, struct 
         snprintf(why, why_len, "out of memory");
         goto cleanup;
     }
+    /* A self-signed certificate given alone is its own root. */
+    if (!trust && sk_X509_num(req.certs) == 0 && (X509_get_extension_flags(cert) & EXFLAG_SS)) {
+        if (!(req.trust = own = sk_X509_new_null()) || !sk_X509_push(own, cert)) {
+            snprintf(why, why_len, "out of memory");
+            goto cleanup;
+        }
+    }
     if (x509_path_build(&req, path, &diag) < 0) {
         snprintf(why, why_len, "%s", diag.why);
         goto cleanup;
     }
     ret = 0;
 cleanup:
+    sk_X509_free(own);
     if (req.certs != cas)
         sk_X509_free(req.certs);
     x509_bundle_free(&anchors);

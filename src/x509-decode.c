@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -241,6 +242,10 @@ static int parse_pkcs12(PKCS12 *p12, const char *pass, const char *name, struct 
 
     if (!PKCS12_parse(p12, pass, &key, &cert, &ca))
         return -1;
+    /* A private key in memory: no core dump may hold it (even when the
+     * PFX had no password, so no secret was read). */
+    if (key)
+        prctl(PR_SET_DUMPABLE, 0);
     out->key = key;
     if (cert && push_cert(out, cert) < 0)
         goto oom;
@@ -315,6 +320,8 @@ static int decode_pkcs12(PKCS12 *p12, const char *name, const struct secret_sour
     char what[512];
     int ret = -1;
 
+    /* Its private key is decrypted into this process's memory. */
+    secret_protect_process();
     /* The MAC tells a wrong password apart from a damaged file. A file
      * without a MAC (rare) finds out when decrypting. */
     if (!password || password->kind == SECRET_SOURCE_NONE) {

@@ -149,9 +149,11 @@ static int wrap_point(const unsigned char *point, size_t len, struct token_pubke
     unsigned char *p = pk->ec_point;
     int n, ok = 0;
 
-    if (oct && ASN1_OCTET_STRING_set(oct, point, (int)len) &&
+    if (oct && len <= sizeof(pk->ec_point_raw) && ASN1_OCTET_STRING_set(oct, point, (int)len) &&
         (n = i2d_ASN1_OCTET_STRING(oct, NULL)) > 0 && (size_t)n <= sizeof(pk->ec_point)) {
         pk->ec_point_len = (CK_ULONG)i2d_ASN1_OCTET_STRING(oct, &p);
+        memcpy(pk->ec_point_raw, point, len);
+        pk->ec_point_raw_len = (CK_ULONG)len;
         ok = 1;
     }
     ASN1_OCTET_STRING_free(oct);
