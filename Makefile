@@ -5,7 +5,8 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
-# Read-only data that ships with p11cert (the endpoints file of `dns --region`).
+# Read-only data that ships with p11cert (the endpoints file of `dns --region`,
+# the token profiles in tokens/).
 DATADIR ?= $(PREFIX)/share/p11cert
 
 PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson
@@ -14,7 +15,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissi
 HARDEN  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CFLAGS  ?= -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
-             -DP11CERT_ENDPOINTS='"$(DATADIR)/endpoints"' \
+             -DP11CERT_ENDPOINTS='"$(DATADIR)/endpoints"' -DP11CERT_TOKENS='"$(DATADIR)/tokens"' \
              $$(pkg-config --cflags $(PKGS)) -Isrc -MMD -MP
 LIBS     = $$(pkg-config --libs $(PKGS))
 
@@ -27,8 +28,12 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
+# Test-only shared libraries (a fault-injecting PKCS#11 module, an LD_PRELOAD
+# shim); built without the sanitizers, never installed.
+MODULE_SRCS := $(sort $(wildcard tests/helpers/modules/*.c))
+MODULE_LIBS := $(MODULE_SRCS:tests/helpers/modules/%.c=$(BUILD)/tests/%.so)
 
-.PHONY: all deps check unit e2e demo install uninstall check-style format clean
+.PHONY: all deps check unit e2e demo install uninstall check-style format clean sanitize fuzz
 
 all: $(BUILD)/p11cert
 
@@ -47,14 +52,79 @@ $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 
+$(BUILD)/tests/%.so: tests/helpers/modules/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared \
+	    $$(pkg-config --cflags p11-kit-1) -o $@ $< -ldl
+
 deps:
 	@scripts/install-deps.sh
 
 # Dependencies first, in their own make run: pkg-config must find them before
 # anything is compiled.
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(UNIT_BINS) $(HELPER_BINS)
+	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS)
 	@scripts/run-tests.sh $(BUILD)
+
+# The whole suite (unit and end-to-end) against a build with ASan and UBSan,
+# in build-sanitize/. Every sanitizer report is written under
+# build-sanitize/sanitizer-logs/ and counted as a failure by run-tests.sh;
+# leaks are reported only outside tests/sanitize/lsan.supp (each entry there
+# says why it is not p11cert's).
+SAN_CFLAGS := -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer -U_FORTIFY_SOURCE
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-sanitize CFLAGS="$(SAN_CFLAGS)" \
+	    build-sanitize/p11cert unit-bins
+	@rm -rf build-sanitize/sanitizer-logs && mkdir -p build-sanitize/sanitizer-logs
+	@P11CERT_SANITIZER_LOGS=$(CURDIR)/build-sanitize/sanitizer-logs \
+	    ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:exitcode=86:log_path=$(CURDIR)/build-sanitize/sanitizer-logs/asan:verify_asan_link_order=0 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=$(CURDIR)/build-sanitize/sanitizer-logs/ubsan \
+	    scripts/run-tests.sh build-sanitize
+
+# What `check` builds besides p11cert, for a BUILD given on the command line.
+unit-bins: $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS)
+
+# libFuzzer targets (clang 14): build/fuzz/fuzz-NAME from tests/fuzz/fuzz-NAME.c,
+# each run for $(FUZZ_SECONDS) seconds on tests/fuzz/corpus/NAME/.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                -DP11CERT_ENDPOINTS='"$(DATADIR)/endpoints"' $$(pkg-config --cflags $(PKGS)) -Isrc
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJS    := $(LIB_SRCS:src/%.c=build/fuzz/obj/%.o)
+
+# Kept between runs: they are intermediates of the fuzz-% rule.
+.SECONDARY: $(FUZZ_OBJS)
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BINS)
+
+# Benchmarks, not tests (never part of check): scripts/bench.sh counts PKCS#11
+# calls and times p11cert against certtool and the libp11 engine, then writes
+# BENCHMARKS.md. Its C programs are built into $(BUILD)/bench/.
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+.PHONY: bench
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(BUILD)/tests/p11-fill $(BENCH_BINS)
+	@scripts/bench.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/p11cert
@@ -65,10 +135,14 @@ install: $(BUILD)/p11cert
 	install -m 0755 $(BUILD)/p11cert $(DESTDIR)$(PREFIX)/bin/p11cert
 	install -d $(DESTDIR)$(DATADIR)
 	install -m 0644 data/endpoints $(DESTDIR)$(DATADIR)/endpoints
+	install -d $(DESTDIR)$(DATADIR)/tokens
+	install -m 0644 tokens/*.profile $(DESTDIR)$(DATADIR)/tokens/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/p11cert
 	rm -f $(DESTDIR)$(DATADIR)/endpoints
+	for f in tokens/*.profile; do rm -f "$(DESTDIR)$(DATADIR)/$$f"; done
+	rmdir $(DESTDIR)$(DATADIR)/tokens 2>/dev/null || true
 	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 STYLE_FILES = $(wildcard src/*.c src/*.h tests/unit/*.c tests/helpers/*.c)
@@ -79,6 +153,6 @@ format:
 	clang-format -i $(STYLE_FILES)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-sanitize
 
 -include $(OBJS:.o=.d)

@@ -12,12 +12,17 @@ PACKAGES=(
     openssl p11-kit p11-kit-modules libengine-pkcs11-openssl
     # test tokens and independent cross-check tools (pkcs11-tool, pkcs11-spy, certtool, p11tool)
     softhsm2 opensc gnutls-bin
+    # a second PKCS#11 implementation for the token workflow tests: NSS softokn
+    # (libsoftokn3.so) and NSS's own certutil to cross-check it
+    libnss3 libnss3-tools
     # DNS cross-checks: knotd serves the emitted records, named-checkzone and dig read them
     knot bind9-utils dnsutils
     # test frameworks; python3 reads the --json outputs in tests
     libcmocka-dev bats python3
     # trust store for chain checks against the system roots
     ca-certificates
+    # benchmarks (make bench): wall times
+    hyperfine
 )
 
 # One dpkg-query for all: it prints a line per known package (unknown ones only

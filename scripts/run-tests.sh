@@ -11,6 +11,8 @@
 #
 # Exports P11CERT_BUILD (absolute BUILD_DIR) and P11CERT_SRC (repo root) and puts
 # BUILD_DIR first on PATH, so tests run the built `p11cert`.
+# 3. with P11CERT_SANITIZER_LOGS (make sanitize): every sanitizer report file in
+#    that directory counts as one failure.
 # Ends with exactly one line `N passed, M failed`; exits 1 if M > 0 or nothing ran.
 set -euo pipefail
 
@@ -132,6 +134,20 @@ for file in "${bats_files[@]}"; do
         failed=$((failed + 1))
     fi
 done
+
+# Sanitizer builds (make sanitize) log every report to files under
+# $P11CERT_SANITIZER_LOGS: each one is a failure, whatever the test concluded.
+if [ -n "${P11CERT_SANITIZER_LOGS:-}" ] && [ -d "$P11CERT_SANITIZER_LOGS" ]; then
+    reports=("$P11CERT_SANITIZER_LOGS"/*)
+    if [ "${#reports[@]}" -gt 0 ]; then
+        for r in "${reports[@]}"; do
+            echo "=== sanitizer report: $r"
+            head -n 40 "$r"
+        done
+        echo "run-tests: ${#reports[@]} sanitizer report(s): counted as failures"
+        failed=$((failed + ${#reports[@]}))
+    fi
+fi
 
 if [ "$suites" -eq 0 ] || [ $((passed + failed)) -eq 0 ]; then
     echo "run-tests: no tests ran (no $P11CERT_BUILD/tests/test-* binaries, no tests/softhsm/*.bats)"

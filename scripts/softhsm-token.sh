@@ -3,7 +3,8 @@
 #
 #   scripts/softhsm-token.sh DIR LABEL [LABEL...]
 #
-# Creates DIR/tokens and DIR/softhsm2.conf, writes the user PIN to DIR/pin and
+# Creates DIR/tokens and DIR/softhsm2.conf, writes the user PIN (123456, or
+# $SOFTHSM_TOKEN_USER_PIN) to DIR/pin and
 # the SO PIN to DIR/so-pin (both mode 0600), and initialises one token per LABEL.
 # Prints `export SOFTHSM2_CONF=DIR/softhsm2.conf` on stdout, so a caller can
 #   eval "$(scripts/softhsm-token.sh "$dir" test)"
@@ -20,8 +21,10 @@ usage() {
 dir=$1
 shift
 
-# Test PINs only; these tokens hold nothing of value.
-user_pin=123456
+# Test PINs only; these tokens hold nothing of value. SOFTHSM_TOKEN_USER_PIN
+# picks another user PIN (4 to 255 characters): a test that looks for the PIN
+# in everything p11cert printed wants one that occurs nowhere else.
+user_pin=${SOFTHSM_TOKEN_USER_PIN:-123456}
 so_pin=12345678
 
 for label in "$@"; do

@@ -50,7 +50,14 @@ int secret_source_parse(const char *text, int allow_bare_path, struct secret_sou
             return -1;
         }
         if (!is_file && strchr(rest, '=')) {
-            snprintf(why, why_len, "env: the variable name \"%s\" contains '='", rest);
+            snprintf(why, why_len, "env: the variable name contains '='");
+            return -1;
+        }
+        /* Not echoed: what stands where a name belongs may be the PIN. */
+        if (!is_file && (strspn(rest, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789_") != strlen(rest) ||
+                         (*rest >= '0' && *rest <= '9'))) {
+            snprintf(why, why_len, "env: takes a variable name (letters, digits and _)");
             return -1;
         }
         out->kind = is_file ? SECRET_SOURCE_FILE : SECRET_SOURCE_ENV;
@@ -185,8 +192,7 @@ int secret_read(const struct secret_source *src, const char *what, struct secret
 
     out->data = NULL;
     out->len = 0;
-    /* No core dump or ptrace by the same user may see the secret. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    secret_protect_process();
     buf = OPENSSL_zalloc(LINE_CAP + 1);
     if (!buf) {
         errorf("cannot read the %s: out of memory", what);
@@ -271,12 +277,18 @@ int secret_set(struct secret *out, const char *value)
         errorf("the secret given is longer than %d bytes", SECRET_MAX);
         return -1;
     }
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    secret_protect_process();
     if (secret_take(out, value, len) < 0) {
         errorf("cannot store the secret: out of memory");
         return -1;
     }
     return 0;
+}
+
+void secret_protect_process(void)
+{
+    /* No core dump or ptrace by the same user may see the secret. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 void secret_wipe(struct secret *s)

@@ -44,6 +44,11 @@ int secret_read(const struct secret_source *src, const char *what, struct secret
 /* Takes a copy of a secret given in memory (e.g. a URI's pin-value). */
 int secret_set(struct secret *out, const char *value);
 
+/* Marks the process non-dumpable (no core dump, no ptrace by the same user)
+ * for the rest of its life: called before any secret is read, and before a
+ * file that may hold a private key (PKCS#12) is decoded. */
+void secret_protect_process(void);
+
 /* Wipes and frees; safe on an empty secret. */
 void secret_wipe(struct secret *s);
 

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "msg.h"
 
@@ -24,25 +25,13 @@ static CK_MECHANISM_TYPE keygen_mechanism(CK_KEY_TYPE type)
 /* The private half must be what we asked for, whatever the token's defaults. */
 static int check_private_half(struct token_ctx *ctx, const struct token_key *key)
 {
-    CK_BBOOL sensitive = CK_FALSE, extractable = CK_TRUE, sign = CK_FALSE,
-             never_extractable = CK_FALSE;
-    CK_ATTRIBUTE attrs[] = {
-        {CKA_SENSITIVE, &sensitive, sizeof(sensitive)},
-        {CKA_EXTRACTABLE, &extractable, sizeof(extractable)},
-        {CKA_SIGN, &sign, sizeof(sign)},
-        {CKA_NEVER_EXTRACTABLE, &never_extractable, sizeof(never_extractable)},
-    };
+    CK_BBOOL never_extractable = CK_FALSE;
+    CK_ATTRIBUTE attr = {CKA_NEVER_EXTRACTABLE, &never_extractable, sizeof(never_extractable)};
 
-    if (token_get_attributes(ctx, key->priv, attrs, 4) < 0)
+    if (token_check_key_policy(ctx, key) < 0 || token_get_attributes(ctx, key->priv, &attr, 1) < 0)
         return -1;
-    if (!sensitive || extractable || !sign || attrs[0].ulValueLen == CK_UNAVAILABLE_INFORMATION ||
-        attrs[1].ulValueLen == CK_UNAVAILABLE_INFORMATION) {
-        errorf("the token did not honour the key template (sensitive=%d extractable=%d "
-               "sign=%d); the key pair was removed",
-               sensitive, extractable, sign);
-        return -1;
-    }
-    if (attrs[3].ulValueLen != CK_UNAVAILABLE_INFORMATION && !never_extractable)
+    /* Generated on the token, the key was never anything else. */
+    if (attr.ulValueLen != CK_UNAVAILABLE_INFORMATION && !never_extractable)
         warnf("the token reports CKA_NEVER_EXTRACTABLE false for a key generated on it");
     return 0;
 }
@@ -153,4 +142,115 @@ void token_destroy_key(struct token_ctx *ctx, const struct token_key *key)
         ctx->slot.module->fn->C_DestroyObject(ctx->session, key->pub);
     if (key->priv != CK_INVALID_HANDLE)
         ctx->slot.module->fn->C_DestroyObject(ctx->session, key->priv);
+}
+
+/* ---- two keygens for one label at once ------------------------------------
+ *
+ * Checking that a label is unused and then generating is not atomic: two
+ * processes may both pass the check. So each one re-checks after creating,
+ * and the same rule, evaluated by every process, picks the one pair that
+ * keeps the label. A pair is "pending" while its CKA_ID is empty (generated
+ * without one, not yet decided) and "committed" once the id is set. Pairs are
+ * ordered by their public value (length, then bytes), which never changes.
+ *
+ *  - pending check (before setting the id): lose if another pair is
+ *    committed, or if another pending pair is smaller;
+ *  - committed check (after setting it): lose if another committed pair is
+ *    smaller; wait while a smaller pair is pending, until it is committed
+ *    (then lose) or removed.
+ *
+ * The smallest committed pair never loses its committed check and the
+ * smallest pair overall is never beaten while pending, so one pair stays;
+ * a pair committed after another one passed its committed check has seen
+ * that one at its pending check (or at the check before generating), so no
+ * second one stays. Only pending pairs are waited for, and they never wait. */
+
+#define CONTEST_MAX       64
+#define CONTEST_POLL_MS   50
+#define CONTEST_WAIT_POLL 600 /* 30 s: a pending pair older than that is stuck */
+
+struct contender {
+    CK_OBJECT_HANDLE pub;
+    unsigned char value[1024];
+    CK_ULONG value_len;
+    int committed;
+};
+
+static int read_contender(struct token_ctx *ctx, CK_OBJECT_HANDLE pub, struct contender *c)
+{
+    unsigned char id[TOKEN_ID_MAX], point[256];
+    CK_ATTRIBUTE attrs[] = {
+        {CKA_ID, id, sizeof(id)},
+        {CKA_MODULUS, c->value, sizeof(c->value)},
+        {CKA_EC_POINT, point, sizeof(point)},
+    };
+
+    c->pub = pub;
+    if (token_get_attributes(ctx, pub, attrs, 3) < 0)
+        return -1;
+    c->committed = attrs[0].ulValueLen != CK_UNAVAILABLE_INFORMATION && attrs[0].ulValueLen > 0;
+    if (attrs[1].ulValueLen != CK_UNAVAILABLE_INFORMATION) {
+        c->value_len = attrs[1].ulValueLen;
+    } else if (attrs[2].ulValueLen != CK_UNAVAILABLE_INFORMATION) {
+        memcpy(c->value, point, attrs[2].ulValueLen);
+        c->value_len = attrs[2].ulValueLen;
+    } else {
+        c->value_len = 0; /* unreadable: orders first, and is never ours */
+    }
+    return 0;
+}
+
+static int contender_cmp(const struct contender *a, const struct contender *b)
+{
+    if (a->value_len != b->value_len)
+        return a->value_len < b->value_len ? -1 : 1;
+    return memcmp(a->value, b->value, a->value_len);
+}
+
+int token_keygen_contest(struct token_ctx *ctx, const struct token_key *key, int committed)
+{
+    CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+    CK_ATTRIBUTE tmpl[] = {
+        {CKA_CLASS, &cls, sizeof(cls)},
+        {CKA_LABEL, (void *)key->label, strlen(key->label)},
+    };
+    CK_OBJECT_HANDLE found[CONTEST_MAX];
+    CK_ULONG n_found;
+    struct contender mine, other;
+
+    if (key->pub == CK_INVALID_HANDLE)
+        return 0; /* a token that keeps no public object: nothing to compare */
+    if (read_contender(ctx, key->pub, &mine) < 0)
+        return -1;
+    for (int poll = 0;; poll++) {
+        int waiting = 0;
+
+        if (token_find_objects(ctx, tmpl, 2, found, CONTEST_MAX, &n_found) < 0)
+            return -1;
+        debugf("%s check: %lu public key(s) labelled \"%s\"", committed ? "committed" : "pending",
+               (unsigned long)n_found, key->label);
+        for (CK_ULONG i = 0; i < n_found; i++) {
+            int smaller;
+
+            if (found[i] == key->pub)
+                continue;
+            if (read_contender(ctx, found[i], &other) < 0)
+                return -1;
+            smaller = contender_cmp(&other, &mine) < 0;
+            if (!committed && (other.committed || smaller))
+                return 1;
+            if (committed && other.committed && smaller)
+                return 1;
+            if (committed && !other.committed && smaller)
+                waiting = 1;
+        }
+        if (!waiting)
+            return 0;
+        if (poll == CONTEST_WAIT_POLL) {
+            errorf("another key pair labelled \"%s\" is being made and does not finish",
+                   key->label);
+            return -1;
+        }
+        nanosleep(&(struct timespec){0, CONTEST_POLL_MS * 1000000L}, NULL);
+    }
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "msg.h"
 
 /* Where the PIN comes from, in order: --pin-source, the URI's pin-value,
@@ -98,6 +100,12 @@ static int login(struct token_ctx *ctx, const struct token_config *config, unsig
     snprintf(what, sizeof(what), "user PIN of token \"%s\"", label);
     if (value ? secret_set(&pin, value) < 0 : secret_read(&src, what, &pin) < 0)
         goto cleanup;
+    if (value) {
+        /* The URI's pin-value is p11-kit's copy: wipe it, not only free it. */
+        OPENSSL_cleanse((char *)value, strlen(value));
+        p11_kit_uri_set_pin_value(ctx->uri, NULL);
+        value = NULL;
+    }
     rv = fn->C_Login(ctx->session, CKU_USER, (CK_UTF8CHAR *)pin.data, (CK_ULONG)pin.len);
     if (rv == CKR_OK && (needs & TOKEN_KEEP_PIN)) {
         ctx->pin = pin; /* token_ctx_free wipes it */

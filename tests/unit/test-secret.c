@@ -256,6 +256,50 @@ static void test_read_env(void **state)
     assert_read_fails(&src, "environment variable \"P11CERT_TEST_PIN\" is not set", NULL);
 }
 
+/* Every way a secret comes in leaves the process non-dumpable, on
+ * failure too (a failed read may have held part of it). */
+static void test_undumpable(void **state)
+{
+    struct secret_source src = {.kind = SECRET_SOURCE_ENV};
+    struct secret s = {NULL, 0};
+    struct capture c;
+    char err[512];
+
+    (void)state;
+    strcpy(src.path, "P11CERT_TEST_PIN");
+    setenv("P11CERT_TEST_PIN", "Pin-7f3a9c", 1);
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+    assert_int_equal(secret_read(&src, "user PIN", &s), 0);
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    secret_wipe(&s);
+
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    assert_int_equal(secret_set(&s, "Pin-7f3a9c"), 0);
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    secret_wipe(&s);
+
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    unsetenv("P11CERT_TEST_PIN");
+    capture_start(&c);
+    assert_int_equal(secret_read(&src, "user PIN", &s), -1);
+    capture_end(&c, err, sizeof(err));
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    assert_null(s.data);
+
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    secret_protect_process();
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+}
+
+static void test_env_name_not_echoed(void **state)
+{
+    (void)state;
+    /* What stands where a variable's name belongs may be the PIN itself. */
+    assert_bad_source("env:Pin-7f3a9c", 0, "takes a variable name");
+    assert_bad_source("env:9LIVES", 0, "takes a variable name");
+}
+
 static void test_read_fd(void **state)
 {
     struct secret_source src = {.kind = SECRET_SOURCE_FD};
@@ -434,6 +478,8 @@ int main(void)
         cmocka_unit_test(test_read_file_errors),
         cmocka_unit_test(test_read_file_size_limit),
         cmocka_unit_test(test_read_env),
+        cmocka_unit_test(test_undumpable),
+        cmocka_unit_test(test_env_name_not_echoed),
         cmocka_unit_test(test_read_fd),
         cmocka_unit_test(test_read_fd_errors),
         cmocka_unit_test(test_read_prompt_without_terminal),
