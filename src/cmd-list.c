@@ -101,8 +101,7 @@ static json_t *object_json(struct token_ctx *ctx, CK_OBJECT_HANDLE obj)
     label[attrs[9].ulValueLen == CK_UNAVAILABLE_INFORMATION ? 0 : attrs[9].ulValueLen] = '\0';
     uri = token_object_uri(ctx, cls, id, id_len, label);
     doc = json_pack("{s:s?, s:s, s:o, s:o}", "uri", uri, "class", class_name(cls), "label",
-                    json_out_text(label),
-                    "id", json_out_hex(id, id_len));
+                    json_out_text(label), "id", json_out_hex(id, id_len));
     free(uri);
     if (doc && (cls == CKO_PRIVATE_KEY || cls == CKO_PUBLIC_KEY)) {
         const char *desc = key_description(attrs, key, sizeof(key));
