@@ -144,7 +144,7 @@ pin() {
 @test "csr: a PIN file that does not exist" { bad_case 1 --pin-source "file:$IN/no-such-pin" csr "$KEY" --subject /CN=h.example --out "$OUT"; }
 @test "csr: no PIN source and no terminal" { bad_case 1 csr "$KEY" --subject /CN=h.example --out "$OUT"; }
 @test "csr: a malformed --pin-source (usage)" { bad_case 2 --pin-source 123456 csr "$KEY" --subject /CN=h.example --out "$OUT"; }
-@test "csr: --pin on the command line is refused (usage)" { bad_case 2 --pin 123456 csr "$KEY" --subject /CN=h.example --out "$OUT"; }
+@test "csr: --pin on the command line is refused (usage)" { bad_case 2 --pin=secret123456 csr "$KEY" --subject /CN=h.example --out "$OUT"; }
 @test "csr: an --out in a directory that does not exist" { bad_case 1 $(pin) csr "$KEY" --subject /CN=h.example --out "$BATS_TEST_TMPDIR/no/such/dir/r.csr"; }
 
 # ---- selfsign -------------------------------------------------------------
