@@ -145,7 +145,7 @@ uninstall:
 	rmdir $(DESTDIR)$(DATADIR)/tokens 2>/dev/null || true
 	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
-STYLE_FILES = $(wildcard src/*.c src/*.h tests/unit/*.c tests/helpers/*.c)
+STYLE_FILES = $(wildcard src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
 check-style:
 	@clang-format --dry-run --Werror $(STYLE_FILES) && echo "style: ok"
 

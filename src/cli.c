@@ -62,6 +62,15 @@ int cli_usage_error(const char *fmt, ...)
     return CLI_ERROR;
 }
 
+int cli_parse_secret_source(const char *option, const char *text, struct secret_source *out)
+{
+    char why[256];
+
+    if (secret_source_parse(text, 0, out, why, sizeof(why)) < 0)
+        return cli_usage_error("bad %s: %s", option, why), -1;
+    return 0;
+}
+
 int cli_parse_uint(const char *option, const char *text, unsigned long max, unsigned long *out)
 {
     char *end = NULL;
@@ -172,7 +181,6 @@ static void print_main_help(const struct command *commands)
 /* A global option, wherever it stands. Returns 0, CLI_HELP or CLI_ERROR. */
 static int global_option(struct cli *cli, int id, const char *arg)
 {
-    char why[256];
 
     switch (id) {
     case OPT_MODULE:
@@ -187,8 +195,8 @@ static int global_option(struct cli *cli, int id, const char *arg)
         cli->token.profile = arg;
         return 0;
     case OPT_PIN_SOURCE:
-        if (secret_source_parse(arg, 0, &cli->token.pin_source, why, sizeof(why)) < 0)
-            return cli_usage_error("bad --pin-source: %s", why);
+        if (cli_parse_secret_source("--pin-source", arg, &cli->token.pin_source) < 0)
+            return CLI_ERROR;
         return 0;
     case OPT_JSON:
         cli->json = 1;

@@ -70,6 +70,10 @@ int cli_parse_globals(struct cli *cli, const struct command *commands, int argc,
 /* Reports a usage error with the command's name and returns CLI_ERROR. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Parses a secret's source (--pin-source, --password-source); reports and
+ * returns -1 on error. */
+int cli_parse_secret_source(const char *option, const char *text, struct secret_source *out);
+
 /* Parses a positive integer option; reports and returns -1 on error. */
 int cli_parse_uint(const char *option, const char *text, unsigned long max, unsigned long *out);
 

@@ -61,7 +61,6 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct chain_args 
 {
     struct cli_parser parser;
     const char *arg;
-    char why[256];
     int opt, ret = EXIT_USAGE;
 
     memset(a, 0, sizeof(*a));
@@ -88,10 +87,8 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct chain_args 
             a->force = 1;
             break;
         case OPT_PASSWORD_SOURCE:
-            if (secret_source_parse(arg, 0, &a->password, why, sizeof(why)) < 0) {
-                cli_usage_error("bad --password-source: %s", why);
+            if (cli_parse_secret_source("--password-source", arg, &a->password) < 0)
                 goto cleanup;
-            }
             break;
         }
     }

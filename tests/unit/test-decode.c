@@ -25,40 +25,7 @@
 #include "x509-chain.h"
 #include "x509-decode.h"
 
-/* stderr captured while a call reports its own errors. */
-struct capture {
-    int saved;
-    char path[64];
-};
-
-static void capture_start(struct capture *c)
-{
-    int fd;
-
-    strcpy(c->path, "/tmp/p11cert-test-stderr-XXXXXX");
-    fd = mkstemp(c->path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    c->saved = dup(STDERR_FILENO);
-    assert_true(dup2(fd, STDERR_FILENO) >= 0);
-    close(fd);
-}
-
-static void capture_end(struct capture *c, char *out, size_t out_len)
-{
-    int fd;
-    ssize_t n;
-
-    fflush(stderr);
-    dup2(c->saved, STDERR_FILENO);
-    close(c->saved);
-    fd = open(c->path, O_RDONLY);
-    assert_true(fd >= 0);
-    n = read(fd, out, out_len - 1);
-    close(fd);
-    unlink(c->path);
-    out[n > 0 ? n : 0] = '\0';
-}
+#include "capture.h"
 
 /* A small hierarchy shared by the tests: root -> inter -> leaf. */
 struct pki {
