@@ -17,8 +17,11 @@ PACKAGES=(
     libnss3 libnss3-tools
     # DNS cross-checks: knotd serves the emitted records, named-checkzone and dig read them
     knot bind9-utils dnsutils
-    # test frameworks; python3 reads the --json outputs in tests
-    libcmocka-dev bats python3
+    # test frameworks; python3 and jq read the --json outputs in tests; curl is the TLS
+    # client of the s_server test; strace checks how key files are opened; ss finds free ports
+    libcmocka-dev bats python3 jq curl strace iproute2
+    # make fuzz: libFuzzer with clang 14
+    clang-14 libclang-rt-14-dev
     # trust store for chain checks against the system roots
     ca-certificates
     # benchmarks (make bench): wall times
