@@ -25,13 +25,19 @@ enum {
     OPT_SERVER,
 };
 
+/* The options both subcommands take: which domains, and where they point. */
+#define DNS_TARGET_OPTIONS                                                                         \
+    {OPT_DOMAIN, "domain", "NAME", "a custom domain (repeat for more); an IDN as its A-label"},    \
+        {OPT_TARGET, "target", "HOST", "the endpoint host the domains point at"},                  \
+        {OPT_REGION, "region", "R", "the endpoint of region R, from the endpoints file"},          \
+    {                                                                                              \
+        OPT_ENDPOINTS, "endpoints", "FILE",                                                        \
+            "the endpoints file (\"REGION HOST\" a line, # comments) instead of the one that "     \
+            "ships with p11cert"                                                                   \
+    }
+
 static const struct cli_option records_options[] = {
-    {OPT_DOMAIN, "domain", "NAME", "a custom domain (repeat for more); an IDN as its A-label"},
-    {OPT_TARGET, "target", "HOST", "the endpoint host the domains point at"},
-    {OPT_REGION, "region", "R", "the endpoint of region R, from the endpoints file"},
-    {OPT_ENDPOINTS, "endpoints", "FILE",
-     "the endpoints file (\"REGION HOST\" a line, # comments) instead of the one that ships "
-     "with p11cert"},
+    DNS_TARGET_OPTIONS,
     {OPT_TTL, "ttl", "N", "the records' TTL in seconds (default 3600)"},
     {OPT_ORIGIN, "origin", "ZONE",
      "write owners relative to ZONE, after a $ORIGIN line; every domain must lie below it"},
@@ -53,12 +59,7 @@ static const struct cli_spec records_spec = {
 };
 
 static const struct cli_option check_options[] = {
-    {OPT_DOMAIN, "domain", "NAME", "a custom domain (repeat for more); an IDN as its A-label"},
-    {OPT_TARGET, "target", "HOST", "the endpoint host the domains point at"},
-    {OPT_REGION, "region", "R", "the endpoint of region R, from the endpoints file"},
-    {OPT_ENDPOINTS, "endpoints", "FILE",
-     "the endpoints file (\"REGION HOST\" a line, # comments) instead of the one that ships "
-     "with p11cert"},
+    DNS_TARGET_OPTIONS,
     {OPT_SERVER, "server", "ADDR[:PORT]",
      "ask this name server (IPv4, or IPv6 as [ADDR]:PORT) instead of the system's resolver"},
     {0, NULL, NULL, NULL},
