@@ -19,7 +19,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
              $$(pkg-config --cflags $(PKGS)) -Isrc -MMD -MP
 LIBS     = $$(pkg-config --libs $(PKGS))
 
-SRCS    := $(sort $(wildcard src/*.c))
+SRCS    := $(sort $(wildcard src/*.c src/*/*.c))
 LIB_SRCS:= $(filter-out src/main.c,$(SRCS))
 OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB_OBJS:= $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -145,7 +145,7 @@ uninstall:
 	rmdir $(DESTDIR)$(DATADIR)/tokens 2>/dev/null || true
 	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
-STYLE_FILES = $(wildcard src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
+STYLE_FILES = $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
 check-style:
 	@clang-format --dry-run --Werror $(STYLE_FILES) && echo "style: ok"
 

@@ -6,7 +6,7 @@
 
 #include <openssl/crypto.h>
 
-#include "cli.h"
+#include "commands/cli.h"
 
 static const struct command commands[] = {
     {"tokens", cmd_tokens, "list the tokens: URI, label, manufacturer, model, serial, flags"},

@@ -4,7 +4,7 @@
 
 #include <openssl/x509.h>
 
-#include "x509-decode.h"
+#include "x509/decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

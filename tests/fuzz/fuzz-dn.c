@@ -1,7 +1,7 @@
 /* Fuzzes the DN parser (OpenSSL slash form and RFC 4514). */
 #include "fuzz.h"
 
-#include "x509-parse.h"
+#include "x509/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

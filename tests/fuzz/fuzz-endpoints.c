@@ -2,7 +2,7 @@
  * on success every region maps to a normalized host and can be looked up. */
 #include "fuzz.h"
 
-#include "dns.h"
+#include "dns/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,7 @@
  * refused source is never echoed back whole: it may be the PIN itself. */
 #include "fuzz.h"
 
-#include "secret.h"
+#include "util/secret.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,7 +2,7 @@
  * whole input goes through x509_san_list_parse too (duplicates, limits). */
 #include "fuzz.h"
 
-#include "x509-parse.h"
+#include "x509/parse.h"
 
 #define MAX_SANS 64
 

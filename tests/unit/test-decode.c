@@ -22,8 +22,8 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
-#include "x509-chain.h"
-#include "x509-decode.h"
+#include "x509/chain.h"
+#include "x509/decode.h"
 
 #include "capture.h"
 

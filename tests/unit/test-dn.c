@@ -12,7 +12,7 @@
 
 #include <openssl/x509.h>
 
-#include "x509-parse.h"
+#include "x509/parse.h"
 
 /* The name as "/SN=value/SN=value+SN=value", least specific first, built
  * from the entries themselves: '+' where OpenSSL put two in one set. */

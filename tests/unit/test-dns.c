@@ -14,7 +14,7 @@
 
 #include <sys/socket.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 
 static void assert_contains(const char *text, const char *needle)
 {

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "msg.h"
-#include "token-profile.h"
+#include "util/msg.h"
+#include "token/profile.h"
 
 static int parse(const char *text, struct token_profile *p, char *why, size_t why_len)
 {

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "x509-parse.h"
+#include "x509/parse.h"
 
 /* Parses text and checks the GENERAL_NAME's type and exact bytes. */
 static void assert_san(const char *text, int type, const void *bytes, int len)

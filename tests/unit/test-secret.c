@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "hostname.h"
-#include "secret.h"
+#include "util/hostname.h"
+#include "util/secret.h"
 
 #include "capture.h"
 

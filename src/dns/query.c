@@ -1,0 +1,312 @@
+/* Live checks: ask a resolver (the system's, or one server at an address
+ * and port) for each custom domain's CNAME with ldns, follow the chain, and
+ * say whether it reaches the endpoint. Short timeouts and few tries, so a
+ * dead server is reported within seconds; one that never answered is not
+ * asked again. */
+#include "dns/dns.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <ldns/ldns.h>
+
+static int parse_port(const char *text, uint16_t *port)
+{
+    char *end = NULL;
+    unsigned long value;
+
+    if (!*text || *text == '-' || *text == '+')
+        return -1;
+    value = strtoul(text, &end, 10);
+    if (*end || value == 0 || value > 65535)
+        return -1;
+    *port = (uint16_t)value;
+    return 0;
+}
+
+int dns_server_parse(const char *text, struct dns_server *out, char *why, size_t why_len)
+{
+    unsigned char addr[sizeof(struct in6_addr)];
+    const char *host = text, *port = NULL, *colon;
+    size_t host_len;
+
+    memset(out, 0, sizeof(*out));
+    out->port = 53;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+
+        if (!close) {
+            snprintf(why, why_len, "\"%s\": '[' without ']' (write [ADDR]:PORT for IPv6)", text);
+            return -1;
+        }
+        host = text + 1;
+        host_len = (size_t)(close - host);
+        if (close[1] == ':')
+            port = close + 2;
+        else if (close[1] != '\0') {
+            snprintf(why, why_len, "\"%s\": expected ':PORT' after ']'", text);
+            return -1;
+        }
+    } else if ((colon = strchr(text, ':')) && !strchr(colon + 1, ':')) {
+        host_len = (size_t)(colon - text); /* IPv4:PORT */
+        port = colon + 1;
+    } else {
+        host_len = strlen(text); /* IPv4, or IPv6 without a port */
+    }
+    if (host_len == 0 || host_len >= sizeof(out->addr)) {
+        snprintf(why, why_len, "\"%s\": expected ADDR[:PORT], an IPv4 or IPv6 address", text);
+        return -1;
+    }
+    memcpy(out->addr, host, host_len);
+    out->addr[host_len] = '\0';
+    if (inet_pton(AF_INET, out->addr, addr) == 1 && text[0] != '[')
+        out->family = AF_INET;
+    else if (inet_pton(AF_INET6, out->addr, addr) == 1)
+        out->family = AF_INET6;
+    else {
+        snprintf(why, why_len,
+                 "\"%s\" is not an IP address (IPv4 \"192.0.2.1:53\", IPv6 \"[::1]:53\"; "
+                 "no host names)",
+                 out->addr);
+        return -1;
+    }
+    if (port && parse_port(port, &out->port) < 0) {
+        snprintf(why, why_len, "\"%s\": the port must be a number from 1 to 65535", text);
+        return -1;
+    }
+    return 0;
+}
+
+int dns_resolver_open(struct dns_resolver *r, const struct dns_server *server, char *why,
+                      size_t why_len)
+{
+    ldns_resolver *res = NULL;
+    ldns_rdf *ns = NULL;
+    ldns_status status;
+
+    memset(r, 0, sizeof(*r));
+    if (server) {
+        res = ldns_resolver_new();
+        ns = ldns_rdf_new_frm_str(server->family == AF_INET ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+                                  server->addr);
+        if (!res || !ns || ldns_resolver_push_nameserver(res, ns) != LDNS_STATUS_OK) {
+            snprintf(why, why_len, "cannot set up a resolver for %s: out of memory", server->addr);
+            goto fail;
+        }
+        ldns_resolver_set_port(res, server->port);
+        snprintf(r->desc, sizeof(r->desc), "%s port %u", server->addr, (unsigned)server->port);
+    } else {
+        status = ldns_resolver_new_frm_file(&res, NULL);
+        if (status != LDNS_STATUS_OK) {
+            snprintf(why, why_len, "cannot read the system resolver's configuration: %s",
+                     ldns_get_errorstr_by_id(status));
+            res = NULL;
+            goto fail;
+        }
+        if (ldns_resolver_nameserver_count(res) == 0) {
+            snprintf(why, why_len, "the system resolver lists no name server (/etc/resolv.conf)");
+            goto fail;
+        }
+        snprintf(r->desc, sizeof(r->desc), "the system resolver");
+    }
+    ldns_rdf_deep_free(ns);
+    ldns_resolver_set_recursive(res, true);
+    ldns_resolver_set_timeout(res, (struct timeval){DNS_QUERY_TIMEOUT, 0});
+    ldns_resolver_set_retry(res, DNS_QUERY_TRIES);
+    ldns_resolver_set_retrans(res, 0); /* no sleep between tries: the timeout is the wait */
+    ldns_resolver_set_dnsrch(res, false);
+    ldns_resolver_set_defnames(res, false);
+    r->ldns = res;
+    return 0;
+fail:
+    ldns_rdf_deep_free(ns);
+    ldns_resolver_deep_free(res);
+    return -1;
+}
+
+void dns_resolver_close(struct dns_resolver *r)
+{
+    if (r->ldns)
+        ldns_resolver_deep_free(r->ldns);
+    r->ldns = NULL;
+}
+
+const char *dns_check_status_name(enum dns_check_status status)
+{
+    switch (status) {
+    case DNS_CHECK_TARGET:
+        return "target";
+    case DNS_CHECK_ELSEWHERE:
+        return "elsewhere";
+    case DNS_CHECK_NO_RECORD:
+        return "no_record";
+    case DNS_CHECK_NO_ANSWER:
+    default:
+        return "no_answer";
+    }
+}
+
+/* A dname's text, lower-cased, without the trailing dot. */
+static void dname_text(const ldns_rdf *dname, char out[DNS_NAME_SIZE])
+{
+    char *text = ldns_rdf2str(dname);
+    size_t len = text ? strlen(text) : 0;
+
+    if (len > 1 && text[len - 1] == '.')
+        len--;
+    if (len >= DNS_NAME_SIZE)
+        len = DNS_NAME_SIZE - 1;
+    for (size_t i = 0; i < len; i++)
+        out[i] = (char)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] - 'A' + 'a' : text[i]);
+    out[len] = '\0';
+    free(text);
+}
+
+enum hop {
+    HOP_CNAME,     /* next holds the CNAME's target */
+    HOP_NXDOMAIN,  /* the name does not exist */
+    HOP_NODATA,    /* it exists, with no CNAME */
+    HOP_NO_ANSWER, /* why says why */
+};
+
+/* One CNAME query for name. */
+static enum hop ask(struct dns_resolver *r, const char *name, char next[DNS_NAME_SIZE], char *why,
+                    size_t why_len)
+{
+    ldns_rdf *qname = NULL;
+    ldns_pkt *pkt = NULL;
+    ldns_rr_list *answers = NULL;
+    ldns_status status;
+    ldns_pkt_rcode rcode;
+    enum hop hop = HOP_NO_ANSWER;
+    char text[DNS_NAME_SIZE + 1];
+
+    snprintf(text, sizeof(text), "%.253s.", name);
+    qname = ldns_dname_new_frm_str(text);
+    if (!qname) {
+        snprintf(why, why_len, "cannot make a query for %.253s", name);
+        return HOP_NO_ANSWER;
+    }
+    status =
+        ldns_resolver_send(&pkt, r->ldns, qname, LDNS_RR_TYPE_CNAME, LDNS_RR_CLASS_IN, LDNS_RD);
+    if (status != LDNS_STATUS_OK || !pkt) {
+        snprintf(why, why_len, "no answer from %s (%d tries, %d s each): %s", r->desc,
+                 DNS_QUERY_TRIES, DNS_QUERY_TIMEOUT,
+                 status == LDNS_STATUS_NETWORK_ERR ? "timed out, or the server is unreachable"
+                                                   : ldns_get_errorstr_by_id(status));
+        /* A server that never answered is not asked again: a dead server
+         * costs one timeout, not one per domain. */
+        if (!r->answered)
+            snprintf(r->dead, sizeof(r->dead), "%.250s", why);
+        goto cleanup;
+    }
+    r->answered = 1;
+    rcode = ldns_pkt_get_rcode(pkt);
+    if (rcode == LDNS_RCODE_NXDOMAIN) {
+        hop = HOP_NXDOMAIN;
+        goto cleanup;
+    }
+    if (rcode != LDNS_RCODE_NOERROR) {
+        ldns_lookup_table *entry = ldns_lookup_by_id(ldns_rcodes, (int)rcode);
+
+        snprintf(why, why_len, "%s answered %s", r->desc, entry ? entry->name : "an error");
+        goto cleanup;
+    }
+    answers =
+        ldns_pkt_rr_list_by_name_and_type(pkt, qname, LDNS_RR_TYPE_CNAME, LDNS_SECTION_ANSWER);
+    if (!answers || ldns_rr_list_rr_count(answers) == 0) {
+        hop = HOP_NODATA;
+        goto cleanup;
+    }
+    dname_text(ldns_rr_rdf(ldns_rr_list_rr(answers, 0), 0), next);
+    hop = HOP_CNAME;
+cleanup:
+    ldns_rr_list_deep_free(answers);
+    ldns_pkt_free(pkt);
+    ldns_rdf_deep_free(qname);
+    return hop;
+}
+
+/* " (via a., b.)" for the names before the last of a chain, or "". */
+static void describe_via(char chain[][DNS_NAME_SIZE], size_t hops, char *out, size_t out_len)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i + 1 < hops && used < out_len; i++)
+        used += (size_t)snprintf(out + used, out_len - used, "%s%s.", i == 0 ? " (via " : ", ",
+                                 chain[i]);
+    if (hops > 1 && used < out_len)
+        snprintf(out + used, out_len - used, ")");
+}
+
+static void conclude(struct dns_check *out, enum dns_check_status status,
+                     char chain[][DNS_NAME_SIZE], size_t hops, const char *target,
+                     const char *trouble)
+{
+    char via[400];
+
+    out->status = status;
+    snprintf(out->found, sizeof(out->found), "%.253s", chain[hops - 1]);
+    describe_via(chain, hops, via, sizeof(via));
+    if (status == DNS_CHECK_TARGET)
+        snprintf(out->detail, sizeof(out->detail), "points at %.253s.%s", target, via);
+    else
+        snprintf(out->detail, sizeof(out->detail), "points at %.253s.%s, not at %.253s.%.60s",
+                 chain[hops - 1], via, target, trouble);
+}
+
+void dns_check_domain(struct dns_resolver *r, const char *domain, const char *target,
+                      struct dns_check *out)
+{
+    char chain[DNS_CHAIN_MAX][DNS_NAME_SIZE], why[384];
+    const char *name = domain;
+    size_t hops = 0;
+    int loop = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (r->dead[0]) {
+        out->status = DNS_CHECK_NO_ANSWER;
+        snprintf(out->detail, sizeof(out->detail), "not asked: %s", r->dead);
+        return;
+    }
+    for (;;) {
+        enum hop hop = ask(r, name, chain[hops], why, sizeof(why));
+
+        if (hops == 0 && hop != HOP_CNAME) {
+            out->status = hop == HOP_NO_ANSWER ? DNS_CHECK_NO_ANSWER : DNS_CHECK_NO_RECORD;
+            snprintf(out->detail, sizeof(out->detail), "%s",
+                     hop == HOP_NXDOMAIN ? "no record: the name does not exist (NXDOMAIN)"
+                     : hop == HOP_NODATA ? "no record: the name has no CNAME (NODATA)"
+                                         : why);
+            return;
+        }
+        if (hop != HOP_CNAME) {
+            /* The chain ends at the name asked last, which is not the target
+             * (or cannot be followed further: an authoritative server
+             * refuses names outside its zones). */
+            conclude(out, DNS_CHECK_ELSEWHERE, chain, hops, target, "");
+            return;
+        }
+        name = chain[hops++];
+        if (strcmp(name, target) == 0) {
+            conclude(out, DNS_CHECK_TARGET, chain, hops, target, "");
+            return;
+        }
+        for (size_t i = 0; i + 1 < hops; i++)
+            if (strcmp(chain[i], name) == 0)
+                loop = 1;
+        if (loop || strcmp(name, domain) == 0) {
+            conclude(out, DNS_CHECK_ELSEWHERE, chain, hops, target, " (a CNAME loop)");
+            return;
+        }
+        if (hops == DNS_CHAIN_MAX) {
+            conclude(out, DNS_CHECK_ELSEWHERE, chain, hops, target,
+                     " (a chain too long to follow)");
+            return;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+/* Certificates cut into the DER pieces a PKCS#11 certificate object holds. */
+#include "signer/cert-object.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/msg.h"
+#include "x509/parse.h"
+#include "x509/x509.h"
+
+/* A validity bound as PKCS#11's CK_DATE ("YYYY" "MM" "DD", no NUL). */
+static void ck_date(const ASN1_TIME *t, CK_DATE *out)
+{
+    struct tm tm;
+    char text[16];
+
+    memset(&tm, 0, sizeof(tm));
+    if (!ASN1_TIME_to_tm(t, &tm))
+        memset(&tm, 0, sizeof(tm));
+    snprintf(text, sizeof(text), "%04d%02d%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
+             tm.tm_mday % 100);
+    memcpy(out->year, text, 4);
+    memcpy(out->month, text + 4, 2);
+    memcpy(out->day, text + 6, 2);
+}
+
+int x509_certificate_object(X509 *cert, struct token_certificate *out, unsigned char **buffer)
+{
+    int value = i2d_X509(cert, NULL);
+    int subject = i2d_X509_NAME(X509_get_subject_name(cert), NULL);
+    int issuer = i2d_X509_NAME(X509_get_issuer_name(cert), NULL);
+    int serial = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), NULL);
+    unsigned char *p;
+
+    memset(out, 0, sizeof(*out));
+    *buffer = NULL;
+    if (value <= 0 || subject <= 0 || issuer <= 0 || serial <= 0 ||
+        !(*buffer = OPENSSL_malloc((size_t)(value + subject + issuer + serial)))) {
+        errorf("cannot encode the certificate: %s", msg_openssl_reason());
+        return -1;
+    }
+    p = *buffer;
+    out->value = p;
+    out->value_len = (CK_ULONG)i2d_X509(cert, &p);
+    out->subject = p;
+    out->subject_len = (CK_ULONG)i2d_X509_NAME(X509_get_subject_name(cert), &p);
+    out->issuer = p;
+    out->issuer_len = (CK_ULONG)i2d_X509_NAME(X509_get_issuer_name(cert), &p);
+    out->serial = p;
+    out->serial_len = (CK_ULONG)i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &p);
+    ck_date(X509_get0_notBefore(cert), &out->start_date);
+    ck_date(X509_get0_notAfter(cert), &out->end_date);
+    return 0;
+}
+
+char *x509_certificate_label(X509 *cert)
+{
+    const char *cn = x509_name_common_name(X509_get_subject_name(cert));
+
+    return cn ? strdup(cn) : x509_name_text(X509_get_subject_name(cert));
+}

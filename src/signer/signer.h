@@ -1,0 +1,45 @@
+/* The one bridge between OpenSSL and the token: "sign these TBS bytes with
+ * that key". OpenSSL hashes locally and names the algorithm; the token
+ * signs with a raw mechanism (CKM_RSA_PKCS over a DigestInfo, CKM_RSA_PKCS_PSS
+ * over the hash, CKM_ECDSA over the hash, CKM_EDDSA over the whole TBS), so
+ * the same code works on tokens and remoting layers without hashed
+ * mechanisms. No engine, no provider. */
+#ifndef P11CERT_SIGNER_H
+#define P11CERT_SIGNER_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "token/token.h"
+
+struct signer {
+    struct token_ctx *ctx;
+    const struct token_key *key;
+    EVP_PKEY *pubkey;  /* the key's public half, as OpenSSL sees it */
+    const EVP_MD *md;  /* NULL for Ed25519, which hashes inside */
+    int pss;           /* RSASSA-PSS instead of PKCS #1 v1.5 */
+    X509_ALGOR *algor; /* the AlgorithmIdentifier the signature carries */
+};
+
+/* hash: "sha256", "sha384", "sha512" (NULL: sha256). pss needs an RSA key
+ * and CKM_RSA_PKCS_PSS on the token. Reports its own errors. */
+int signer_init(struct signer *s, struct token_ctx *ctx, const struct token_key *key,
+                const char *hash, int pss);
+void signer_free(struct signer *s);
+
+/* Signs the request on the token and verifies the signature with the public
+ * key before returning. */
+int signer_sign_request(struct signer *s, X509_REQ *req);
+
+/* Same for a certificate: both algorithm identifiers are set first. */
+int signer_sign_certificate(struct signer *s, X509 *cert);
+
+/* Signs data (a fresh test message) on the token and checks the signature
+ * with verify_key — the certificate's key, say — as OpenSSL verifies it.
+ * Returns 1 verified, 0 not (reported in why), -1 error (reported). */
+int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, char *why, size_t why_len);
+
+/* A short name of the signature algorithm ("sha256WithRSAEncryption"). */
+const char *signer_algorithm_name(const struct signer *s);
+
+#endif

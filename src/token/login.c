@@ -1,0 +1,154 @@
+/* Sessions and logging in: where the PIN comes from, PIN-pad readers, and a
+ * wrong or locked PIN explained with the token's own flags. */
+#include "token/token.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "util/msg.h"
+
+/* Where the PIN comes from, in order: --pin-source, the URI's pin-value,
+ * the URI's pin-source, a prompt when stdin is a terminal. */
+static int pin_source_for(const struct token_ctx *ctx, const struct token_config *config,
+                          struct secret_source *src, const char **value)
+{
+    const char *uri_source = p11_kit_uri_get_pin_source(ctx->uri);
+    char why[256];
+
+    *value = NULL;
+    if (config->pin_source.kind != SECRET_SOURCE_NONE) {
+        *src = config->pin_source;
+        return 0;
+    }
+    if ((*value = p11_kit_uri_get_pin_value(ctx->uri)) != NULL)
+        return 0;
+    if (uri_source) {
+        if (secret_source_parse(uri_source, 1, src, why, sizeof(why)) < 0) {
+            errorf("bad pin-source in the URI: %s", why);
+            return -1;
+        }
+        return 0;
+    }
+    if (isatty(STDIN_FILENO)) {
+        memset(src, 0, sizeof(*src));
+        src->kind = SECRET_SOURCE_PROMPT;
+        return 0;
+    }
+    memset(src, 0, sizeof(*src));
+    src->kind = SECRET_SOURCE_NONE;
+    return 0;
+}
+
+static void explain_login_failure(struct token_ctx *ctx, CK_RV rv, const char *label)
+{
+    CK_TOKEN_INFO info;
+    CK_FLAGS flags = ctx->slot.info.flags;
+
+    /* The counters moved with this attempt: read them again. */
+    if (ctx->slot.module->fn->C_GetTokenInfo(ctx->slot.id, &info) == CKR_OK)
+        flags = info.flags;
+    if (rv == CKR_PIN_LOCKED || (flags & CKF_USER_PIN_LOCKED)) {
+        errorf("login to token \"%s\" failed: %s: the user PIN is locked", label,
+               token_rv_name(rv));
+        hintf("the security officer must unblock it (e.g. pkcs11-tool --init-pin --login "
+              "--login-type so)");
+    } else if (rv == CKR_PIN_INCORRECT) {
+        errorf("login to token \"%s\" failed: %s", label, token_rv_name(rv));
+        if (flags & CKF_USER_PIN_FINAL_TRY)
+            hintf("one try is left before the token locks the PIN; check the PIN source");
+        else if (flags & CKF_USER_PIN_COUNT_LOW)
+            hintf("the token reports few tries left (PIN count low); check the PIN source");
+        else
+            hintf("check the PIN source (--pin-source, or pin-source= in the URI)");
+    } else {
+        errorf("login to token \"%s\" failed: C_Login: %s", label, token_rv_name(rv));
+    }
+}
+
+static int login(struct token_ctx *ctx, const struct token_config *config, unsigned needs)
+{
+    CK_FUNCTION_LIST *fn = ctx->slot.module->fn;
+    struct secret_source src;
+    struct secret pin = {NULL, 0};
+    const char *value = NULL;
+    char label[33], what[80];
+    CK_RV rv;
+    int ret = -1;
+
+    token_padded_string(label, ctx->slot.info.label, sizeof(ctx->slot.info.label));
+    if (!(ctx->slot.info.flags & CKF_LOGIN_REQUIRED))
+        return 0;
+    if (ctx->slot.info.flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
+        notef("enter the user PIN of token \"%s\" on the reader's PIN pad", label);
+        rv = fn->C_Login(ctx->session, CKU_USER, NULL, 0);
+        goto check;
+    }
+    if (pin_source_for(ctx, config, &src, &value) < 0)
+        return -1;
+    if (!value && src.kind == SECRET_SOURCE_NONE) {
+        if (!(needs & TOKEN_NEEDS_LOGIN)) {
+            notef("not logged in (no PIN source): private objects are not shown");
+            return 0;
+        }
+        errorf("token \"%s\" needs the user PIN and there is no terminal to ask for it", label);
+        hintf("give --pin-source file:PATH, env:NAME or fd:N (or pin-source= in the URI)");
+        return -1;
+    }
+    snprintf(what, sizeof(what), "user PIN of token \"%s\"", label);
+    if (value ? secret_set(&pin, value) < 0 : secret_read(&src, what, &pin) < 0)
+        goto cleanup;
+    if (value) {
+        /* The URI's pin-value is p11-kit's copy: wipe it, not only free it. */
+        OPENSSL_cleanse((char *)value, strlen(value));
+        p11_kit_uri_set_pin_value(ctx->uri, NULL);
+        value = NULL;
+    }
+    rv = fn->C_Login(ctx->session, CKU_USER, (CK_UTF8CHAR *)pin.data, (CK_ULONG)pin.len);
+    if (rv == CKR_OK && (needs & TOKEN_KEEP_PIN)) {
+        ctx->pin = pin; /* token_ctx_free wipes it */
+        pin.data = NULL;
+        pin.len = 0;
+    }
+    secret_wipe(&pin);
+check:
+    if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+        explain_login_failure(ctx, rv, label);
+        goto cleanup;
+    }
+    ctx->logged_in = 1;
+    ret = 0;
+cleanup:
+    secret_wipe(&pin);
+    return ret;
+}
+
+int token_open_slot(struct token_ctx *ctx, const struct token_config *config,
+                    const struct token_slot *slot, unsigned needs)
+{
+    CK_FLAGS flags = CKF_SERIAL_SESSION;
+    CK_RV rv;
+    char label[33];
+
+    ctx->slot = *slot;
+    token_padded_string(label, slot->info.label, sizeof(slot->info.label));
+    if (needs & TOKEN_NEEDS_RW) {
+        if (slot->info.flags & CKF_WRITE_PROTECTED) {
+            errorf("token \"%s\" is write-protected", label);
+            return -1;
+        }
+        flags |= CKF_RW_SESSION;
+    }
+    rv = slot->module->fn->C_OpenSession(slot->id, flags, NULL, NULL, &ctx->session);
+    if (rv != CKR_OK) {
+        errorf("cannot open a session on token \"%s\": C_OpenSession: %s", label,
+               token_rv_name(rv));
+        ctx->session = CK_INVALID_HANDLE;
+        return -1;
+    }
+    if (needs & (TOKEN_NEEDS_LOGIN | TOKEN_LOGIN_IF_PIN))
+        return login(ctx, config, needs);
+    return 0;
+}

@@ -1,0 +1,224 @@
+/* Loading, initializing and finalizing PKCS#11 modules through p11-kit, and
+ * parsing the RFC 7512 URI that says which module and token to use. */
+#include "token/token.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/msg.h"
+#include "token/profile.h"
+
+P11KitUri *token_uri_parse(const char *text, const char *what)
+{
+    P11KitUri *uri = p11_kit_uri_new();
+    int rc, shown;
+
+    if (!uri) {
+        errorf("out of memory");
+        return NULL;
+    }
+    if (!text || !*text)
+        text = "pkcs11:";
+    /* The query may hold a pin-value: messages show the URI up to '?'. */
+    shown = (int)strcspn(text, "?");
+    rc = p11_kit_uri_parse(text, P11_KIT_URI_FOR_ANY, uri);
+    if (rc != P11_KIT_URI_OK) {
+        errorf("bad %s \"%.*s\": %s", what, shown, text, p11_kit_uri_message(rc));
+        if (strncmp(text, "pkcs11:", 7) != 0)
+            hintf("a %s is an RFC 7512 URI such as \"pkcs11:token=mytoken;object=mykey\"", what);
+        p11_kit_uri_free(uri);
+        return NULL;
+    }
+    /* p11-kit keeps unknown attributes and then matches nothing: say so. */
+    if (p11_kit_uri_any_unrecognized(uri)) {
+        errorf("bad %s \"%.*s\": it has an attribute RFC 7512 does not define", what, shown, text);
+        hintf("path attributes: token, manufacturer, model, serial, object, id, type, slot-*; "
+              "after '?': module-name, module-path, pin-source, pin-value");
+        p11_kit_uri_free(uri);
+        return NULL;
+    }
+    return uri;
+}
+
+static int is_path(const char *module)
+{
+    return strchr(module, '/') != NULL || strstr(module, ".so") != NULL;
+}
+
+/* Calls C_Initialize ourselves (modules are loaded unmanaged) so that the
+ * call count is ours alone and initialization arguments stay in our hands.
+ * pReserved is non-standard but some modules need it (NSS softokn takes its
+ * database there): --module-init-args, else the module's x-init-reserved in
+ * p11-kit's registry — p11-kit applies that only to modules it initializes
+ * itself (managed), so an unmanaged load must pass it on here. */
+static int module_initialize(struct token_module *m, const char *init_args)
+{
+    CK_C_INITIALIZE_ARGS args;
+    char *registered = NULL;
+    CK_RV rv;
+
+    memset(&args, 0, sizeof(args));
+    args.flags = CKF_OS_LOCKING_OK;
+    if (!init_args)
+        init_args = registered = p11_kit_config_option(m->fn, "x-init-reserved");
+    args.pReserved = (void *)init_args;
+    if (init_args)
+        debugf("%s: C_Initialize with reserved arguments \"%s\"", m->name, init_args);
+    rv = m->fn->C_Initialize(&args);
+    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+        errorf("cannot initialize PKCS#11 module %s: %s", m->name, token_rv_name(rv));
+        if (rv == CKR_ARGUMENTS_BAD && !args.pReserved)
+            hintf("this module may need initialization arguments: --module-init-args "
+                  "(NSS softokn: \"configdir='sql:DIR' certPrefix='' keyPrefix='' "
+                  "secmod='secmod.db' flags=\")");
+        free(registered);
+        return -1;
+    }
+    free(registered);
+    m->initialized = rv == CKR_OK;
+    m->usable = 1;
+    return 0;
+}
+
+static int add_module(struct token_ctx *ctx, CK_FUNCTION_LIST *fn, const char *name)
+{
+    struct token_module *grown;
+
+    grown = realloc(ctx->modules, (ctx->n_modules + 1) * sizeof(*grown));
+    if (!grown)
+        return -1;
+    ctx->modules = grown;
+    memset(&grown[ctx->n_modules], 0, sizeof(grown[ctx->n_modules]));
+    grown[ctx->n_modules].fn = fn;
+    grown[ctx->n_modules].name = strdup(name);
+    if (!grown[ctx->n_modules].name)
+        return -1;
+    ctx->n_modules++;
+    return 0;
+}
+
+static int load_path(struct token_ctx *ctx, const char *path)
+{
+    CK_FUNCTION_LIST *fn = p11_kit_module_load(path, P11_KIT_MODULE_UNMANAGED);
+
+    if (!fn) {
+        const char *why = p11_kit_message();
+
+        /* p11-kit's messages repeat the path; say the cause once. */
+        if (why && strstr(why, "C_GetFunctionList"))
+            why = "not a PKCS#11 module (it has no C_GetFunctionList)";
+        else if (why && strstr(why, "No such file or directory"))
+            why = "no such file";
+        errorf("cannot load PKCS#11 module \"%s\": %s", path, why ? why : "not a loadable module");
+        hintf("give --module the path of the vendor's PKCS#11 library (.so) or a p11-kit "
+              "module name (see 'p11-kit list-modules')");
+        return -1;
+    }
+    if (add_module(ctx, fn, path) < 0) {
+        p11_kit_module_release(fn);
+        errorf("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Loads the registered modules; keeps the one called only_name, or all. */
+static int load_registered(struct token_ctx *ctx, const char *only_name)
+{
+    CK_FUNCTION_LIST **all = p11_kit_modules_load(NULL, P11_KIT_MODULE_UNMANAGED);
+    int ret = -1;
+
+    if (!all) {
+        errorf("cannot load the modules p11-kit registers: %s",
+               p11_kit_message() ? p11_kit_message() : "unknown error");
+        return -1;
+    }
+    for (size_t i = 0; all[i]; i++) {
+        char *name = p11_kit_module_get_name(all[i]);
+        int keep = !only_name || (name && strcmp(name, only_name) == 0);
+
+        if (keep && add_module(ctx, all[i], name ? name : "(unnamed)") < 0) {
+            free(name);
+            errorf("out of memory");
+            goto cleanup;
+        }
+        if (!keep)
+            p11_kit_module_release(all[i]);
+        free(name);
+    }
+    if (only_name && ctx->n_modules == 0) {
+        errorf("no PKCS#11 module named \"%s\" is registered with p11-kit", only_name);
+        hintf("'p11-kit list-modules' shows the registered names; --module also takes a path");
+        goto cleanup;
+    }
+    if (ctx->n_modules == 0) {
+        errorf("no PKCS#11 module is registered with p11-kit");
+        hintf("give --module PATH or set P11CERT_MODULE");
+        goto cleanup;
+    }
+    ret = 0;
+cleanup:
+    free(all); /* the entries now belong to ctx, or were released */
+    return ret;
+}
+
+int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, P11KitUri *uri)
+{
+    const char *module;
+    char *hinted = NULL;
+    int ret = -1;
+
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->session = CK_INVALID_HANDLE;
+    ctx->uri = uri;
+
+    module = config->module;
+    if (!module)
+        module = p11_kit_uri_get_module_path(ctx->uri);
+    if (!module)
+        module = p11_kit_uri_get_module_name(ctx->uri);
+    if (!module) {
+        /* --profile says where its token family's module usually is. */
+        if (token_profile_module_hint(config, &hinted) < 0)
+            goto cleanup;
+        module = hinted;
+    }
+    if (config->init_args && !module) {
+        errorf("--module-init-args is given to one module: name it with --module");
+        goto cleanup;
+    }
+    if (module && is_path(module) ? load_path(ctx, module) < 0 : load_registered(ctx, module) < 0)
+        goto cleanup;
+
+    for (size_t i = 0; i < ctx->n_modules; i++) {
+        /* With one module its failure is the operation's; among all the
+         * registered ones a broken module is skipped, not fatal. */
+        if (module_initialize(&ctx->modules[i], config->init_args) < 0 && ctx->n_modules == 1)
+            goto cleanup;
+    }
+    ret = 0;
+cleanup:
+    free(hinted);
+    if (ret != 0)
+        token_ctx_free(ctx);
+    return ret;
+}
+
+void token_ctx_free(struct token_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->n_modules; i++) {
+        struct token_module *m = &ctx->modules[i];
+
+        /* C_Finalize closes the session and logs out: no separate calls. */
+        if (m->initialized)
+            m->fn->C_Finalize(NULL);
+        p11_kit_module_release(m->fn);
+        free(m->name);
+    }
+    free(ctx->modules);
+    secret_wipe(&ctx->pin);
+    if (ctx->uri)
+        p11_kit_uri_free(ctx->uri);
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->session = CK_INVALID_HANDLE;
+}

@@ -1,0 +1,90 @@
+/* Token profiles: what runtime queries cannot tell about a token family —
+ * known quirks, defaults and where its module usually is. One small
+ * "key = value" file per family in tokens/ (NAME.profile), chosen by
+ * --profile or matched by the token's manufacturer and model (or by the
+ * module it is reached through). Parsing is pure; finding and reading the
+ * files are the only I/O here. */
+#ifndef P11CERT_TOKEN_PROFILE_H
+#define P11CERT_TOKEN_PROFILE_H
+
+#include <stddef.h>
+
+#include "token/token.h"
+
+#define PROFILE_NAME_MAX    64
+#define PROFILE_LIST_MAX    6
+#define PROFILE_ITEM_MAX    256
+#define PROFILE_KEYTYPE_MAX 16
+
+/* A comma-separated list: globs to match, or module hints. */
+struct profile_list {
+    char items[PROFILE_LIST_MAX][PROFILE_ITEM_MAX];
+    size_t count;
+};
+
+enum profile_cert_template {
+    PROFILE_CERT_MINIMAL, /* the attributes PKCS#11 requires, and the id and label */
+    PROFILE_CERT_FULL,    /* also not private, category, start and end dates */
+};
+
+enum profile_id_convention {
+    PROFILE_ID_SHA1, /* CKA_ID = SHA-1 of the public key value (NSS, OpenSC, p11cert) */
+    PROFILE_ID_PIV,  /* CKA_ID names the PIV key slot: 01 = 9a, 02 = 9c, 03 = 9d, 04 = 9e */
+};
+
+struct token_profile {
+    char name[PROFILE_NAME_MAX];
+    char source[PROFILE_ITEM_MAX]; /* the file it came from, or "built-in" */
+    char description[PROFILE_ITEM_MAX];
+    struct profile_list match_manufacturer; /* fnmatch globs on CK_TOKEN_INFO */
+    struct profile_list match_model;
+    struct profile_list match_module; /* globs on the module's path or p11-kit name */
+    struct profile_list module;       /* where the module usually is: paths, p11-kit names */
+    char default_key_type[PROFILE_KEYTYPE_MAX]; /* keygen without --type */
+    enum profile_cert_template cert_template;
+    unsigned long label_max;     /* 0: no limit but PKCS#11's own */
+    int set_id_after_generation; /* C_SetAttributeValue(CKA_ID) works after keygen */
+    enum profile_id_convention id_convention;
+};
+
+/* The built-in defaults (the generic profile) under name. */
+void token_profile_defaults(struct token_profile *profile, const char *name);
+
+/* Parses a profile's text over the defaults. Returns 0, or -1 with why as
+ * "line N: reason". */
+int token_profile_parse(const char *text, size_t len, struct token_profile *profile, char *why,
+                        size_t why_len);
+
+/* Whether the profile's match_* globs match the token and its module:
+ * 2 by module, 1 by manufacturer/model, 0 not at all. */
+int token_profile_matches(const struct token_profile *profile, const CK_TOKEN_INFO *info,
+                          const char *module);
+
+/* The directory the profiles are in: $P11CERT_PROFILES, the installed
+ * one, or the source tree's tokens/. malloc'd. */
+char *token_profile_dir(void);
+
+/* Loads config->profile (a name in the profile directory, or a file path).
+ * Reports its own errors. */
+int token_profile_load(const char *name_or_file, struct token_profile *profile);
+
+/* The profile for a token: config->profile when given, else the profile
+ * that matches it best (a module match before a manufacturer/model match,
+ * then by name), else "generic". Reports its own errors. */
+int token_profile_for_slot(const struct token_config *config, const struct token_slot *slot,
+                           struct token_profile *profile);
+
+/* A module path or p11-kit name from config->profile's module hints (the
+ * first path that exists, else the first name), for when no module is
+ * given. *hint is malloc'd, or NULL with no profile or no hint. Returns 0,
+ * or -1 when the profile cannot be loaded (reported). */
+int token_profile_module_hint(const struct token_config *config, char **hint);
+
+/* What keygen must do about the profile's quirks before generating: label
+ * length, the PIV id convention, and an id set at generation when the token
+ * cannot set one afterwards (a random one, when none was given; *random
+ * says so). Reports its own errors; returns 0 or -1. */
+int token_profile_keygen_id(const struct token_profile *profile, const char *label,
+                            unsigned char *id, CK_ULONG *id_len, int *random);
+
+#endif

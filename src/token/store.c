@@ -1,0 +1,183 @@
+/* Keys found by their public value, and objects put on the token beside
+ * them: certificates, and key pairs brought in from a PFX. Every lookup is
+ * a template search on the value itself, never an enumeration. */
+#include "token/token.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/msg.h"
+
+static const CK_BBOOL yes = CK_TRUE;
+
+/* The private half by the public half's id and type. */
+static int private_by_id(struct token_ctx *ctx, struct token_key *key)
+{
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE tmpl[] = {
+        {CKA_CLASS, &cls, sizeof(cls)},
+        {CKA_KEY_TYPE, &key->pubkey.type, sizeof(key->pubkey.type)},
+        {CKA_ID, key->id, key->id_len},
+    };
+    CK_OBJECT_HANDLE found[2];
+    CK_ULONG n_found;
+
+    if (token_find_objects(ctx, tmpl, 3, found, 2, &n_found) < 0)
+        return -1;
+    if (n_found != 1)
+        return 0;
+    key->priv = found[0];
+    return 1;
+}
+
+/* Searches class objects of key type pk->type whose attr equals value. */
+static int find_one(struct token_ctx *ctx, CK_OBJECT_CLASS cls, CK_KEY_TYPE type,
+                    CK_ATTRIBUTE_TYPE attr, const void *value, CK_ULONG len,
+                    CK_OBJECT_HANDLE *found)
+{
+    CK_ATTRIBUTE tmpl[] = {
+        {CKA_CLASS, &cls, sizeof(cls)},
+        {CKA_KEY_TYPE, &type, sizeof(type)},
+        {attr, (void *)value, len},
+    };
+    CK_ULONG n_found;
+
+    if (token_find_objects(ctx, tmpl, 3, found, 1, &n_found) < 0)
+        return -1;
+    return n_found == 1;
+}
+
+int token_find_key_by_public(struct token_ctx *ctx, const struct token_pubkey *pk,
+                             struct token_key *key)
+{
+    CK_OBJECT_HANDLE obj;
+    CK_OBJECT_CLASS cls;
+    int rc;
+
+    memset(key, 0, sizeof(*key));
+    key->priv = key->pub = CK_INVALID_HANDLE;
+    if (pk->type == CKK_RSA) {
+        /* RSA private keys carry the modulus: one search finds the key. */
+        rc = find_one(ctx, CKO_PRIVATE_KEY, CKK_RSA, CKA_MODULUS, pk->modulus, pk->modulus_len,
+                      &obj);
+        if (rc <= 0)
+            return rc;
+        key->priv = obj;
+        return token_read_key(ctx, obj, &cls, key) < 0 ? -1 : 1;
+    }
+    /* EC private keys do not: the public half, then its private half. */
+    rc =
+        find_one(ctx, CKO_PUBLIC_KEY, pk->type, CKA_EC_POINT, pk->ec_point, pk->ec_point_len, &obj);
+    /* A few tokens store the raw point rather than its DER wrapping. */
+    if (rc == 0 && pk->ec_point_raw_len)
+        rc = find_one(ctx, CKO_PUBLIC_KEY, pk->type, CKA_EC_POINT, pk->ec_point_raw,
+                      pk->ec_point_raw_len, &obj);
+    if (rc <= 0)
+        return rc;
+    key->pub = obj;
+    if (token_read_key(ctx, obj, &cls, key) < 0)
+        return -1;
+    return private_by_id(ctx, key);
+}
+
+int token_store_certificate(struct token_ctx *ctx, const struct token_certificate *cert,
+                            int *already)
+{
+    CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+    CK_CERTIFICATE_TYPE type = CKC_X_509;
+    CK_ULONG category = cert->authority ? 2 : 1; /* authority, or token user */
+    CK_BBOOL not_private = CK_FALSE;
+    CK_ATTRIBUTE tmpl[14] = {
+        {CKA_CLASS, &cls, sizeof(cls)},
+        {CKA_VALUE, (void *)cert->value, cert->value_len},
+        {CKA_CERTIFICATE_TYPE, &type, sizeof(type)},
+        {CKA_TOKEN, (void *)&yes, sizeof(yes)},
+        {CKA_SUBJECT, (void *)cert->subject, cert->subject_len},
+        {CKA_ISSUER, (void *)cert->issuer, cert->issuer_len},
+        {CKA_SERIAL_NUMBER, (void *)cert->serial, cert->serial_len},
+        {CKA_LABEL, (void *)cert->label, strlen(cert->label)},
+    };
+    CK_ULONG n = 8, n_found;
+    CK_OBJECT_HANDLE obj;
+    CK_RV rv;
+
+    *already = 0;
+    if (token_find_objects(ctx, tmpl, 2, &obj, 1, &n_found) < 0)
+        return -1;
+    if (n_found) {
+        *already = 1;
+        return 0;
+    }
+    if (cert->id)
+        tmpl[n++] = (CK_ATTRIBUTE){CKA_ID, (void *)cert->id, cert->id_len};
+    /* Some tokens make objects private by default, which hides a certificate
+     * from whoever looks for it before logging in; the full template says
+     * what the token should not have to guess. */
+    if (cert->authority || cert->full)
+        tmpl[n++] = (CK_ATTRIBUTE){CKA_CERTIFICATE_CATEGORY, &category, sizeof(category)};
+    if (cert->full) {
+        tmpl[n++] = (CK_ATTRIBUTE){CKA_PRIVATE, &not_private, sizeof(not_private)};
+        tmpl[n++] = (CK_ATTRIBUTE){CKA_START_DATE, (void *)&cert->start_date, sizeof(CK_DATE)};
+        tmpl[n++] = (CK_ATTRIBUTE){CKA_END_DATE, (void *)&cert->end_date, sizeof(CK_DATE)};
+    }
+    rv = ctx->slot.module->fn->C_CreateObject(ctx->session, tmpl, n, &obj);
+    if (rv != CKR_OK) {
+        errorf("cannot store the certificate: C_CreateObject: %s", token_rv_name(rv));
+        return -1;
+    }
+    return 0;
+}
+
+static CK_RV create(struct token_ctx *ctx, CK_ATTRIBUTE *policy, CK_ULONG n_policy,
+                    CK_ATTRIBUTE *material, CK_ULONG n_material, CK_OBJECT_HANDLE *obj)
+{
+    CK_ATTRIBUTE tmpl[24];
+
+    if (n_policy + n_material > sizeof(tmpl) / sizeof(tmpl[0]))
+        return CKR_TEMPLATE_INCONSISTENT;
+    memcpy(tmpl, policy, n_policy * sizeof(*tmpl));
+    memcpy(tmpl + n_policy, material, n_material * sizeof(*tmpl));
+    return ctx->slot.module->fn->C_CreateObject(ctx->session, tmpl, n_policy + n_material, obj);
+}
+
+int token_create_key_pair(struct token_ctx *ctx, CK_KEY_TYPE type, CK_ATTRIBUTE *priv_material,
+                          CK_ULONG n_priv, CK_ATTRIBUTE *pub_material, CK_ULONG n_pub,
+                          const char *label, const unsigned char *id, CK_ULONG id_len,
+                          struct token_key *key)
+{
+    CK_OBJECT_CLASS priv_class = CKO_PRIVATE_KEY, pub_class = CKO_PUBLIC_KEY;
+    CK_ULONG label_len = strlen(label);
+    CK_ATTRIBUTE priv[TOKEN_KEY_POLICY_SIZE + 4] = {
+        {CKA_CLASS, &priv_class, sizeof(priv_class)},
+        {CKA_KEY_TYPE, &type, sizeof(type)},
+        {CKA_LABEL, (void *)label, label_len},
+        {CKA_ID, (void *)id, id_len},
+    };
+    CK_ATTRIBUTE pub[TOKEN_KEY_POLICY_SIZE + 4] = {
+        {CKA_CLASS, &pub_class, sizeof(pub_class)},
+        {CKA_KEY_TYPE, &type, sizeof(type)},
+        {CKA_LABEL, (void *)label, label_len},
+        {CKA_ID, (void *)id, id_len},
+    };
+    CK_ULONG n_priv_policy = 4, n_pub_policy = 4;
+    CK_RV rv;
+
+    memset(key, 0, sizeof(*key));
+    key->priv = key->pub = CK_INVALID_HANDLE;
+    token_key_policy(priv, &n_priv_policy, pub, &n_pub_policy);
+    rv = create(ctx, priv, n_priv_policy, priv_material, n_priv, &key->priv);
+    if (rv == CKR_OK)
+        rv = create(ctx, pub, n_pub_policy, pub_material, n_pub, &key->pub);
+    if (rv != CKR_OK)
+        errorf("cannot create the key on the token: C_CreateObject: %s", token_rv_name(rv));
+    if (rv != CKR_OK || token_check_key_policy(ctx, key) < 0) {
+        token_destroy_key(ctx, key);
+        key->priv = key->pub = CK_INVALID_HANDLE;
+        return -1;
+    }
+    memcpy(key->id, id, id_len);
+    key->id_len = id_len;
+    snprintf(key->label, sizeof(key->label), "%s", label);
+    key->pubkey.type = type;
+    return 0;
+}
