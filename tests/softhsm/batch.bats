@@ -120,7 +120,10 @@ verify_req() {
     for i in 1 2 4 5 7 10 13; do
         verify_req "out/$i.csr"
     done
-    [ ! -e out/3.csr ] && [ ! -e out/6.csr ] && [ ! -e out/8.csr ] && [ ! -e out/12.csr ]
+    [ ! -e out/3.csr ]
+    [ ! -e out/6.csr ]
+    [ ! -e out/8.csr ]
+    [ ! -e out/12.csr ]
     [ "$(cat out/9.csr)" = "already here" ]
     # No temporary file is left behind.
     [ "$(ls -A out | wc -l)" -eq 8 ]

@@ -19,6 +19,18 @@
 #   pubkey_der FILE OUT      the public key of a PEM CSR or certificate FILE,
 #                            as DER SubjectPublicKeyInfo in OUT (openssl)
 #   sha1_of_hex HEX          SHA-1 (hex) of the bytes HEX stands for
+#   unused_port              a loopback TCP port nothing listens on now
+#   wait_for_port PORT PID   waits (10 s at most) until PORT accepts; fails
+#                            early if process PID is gone
+#   tls_handshake_ok PORT VERSION CAFILE NAME
+#                            openssl s_client does a TLS VERSION (1.2 or 1.3)
+#                            handshake with 127.0.0.1:PORT and verifies the
+#                            server's certificate against CAFILE and NAME
+#
+# Assertions in a test or helper, one a line: bats fails a test on a line's
+# last command only. `[ a ] && [ b ]` never fails on a, and a negation
+# `! CMD` never fails at all unless it is the test's last line: write two
+# lines, and `! CMD || false` (or `run ! CMD`).
 #
 # pkcs11-tool 0.23 (Debian 12) ignores --token-label when it picks the slot: it
 # always uses the first slot with a token. Select a token with
@@ -219,4 +231,51 @@ pubkey_der() {
 sha1_of_hex() {
     local hex=$1
     printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | sha1sum | cut -d' ' -f1
+}
+
+# A loopback TCP port in 20000..59999 on which nothing listens right now.
+unused_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    echo "unused_port: no free port found" >&2
+    return 1
+}
+
+# Waits until 127.0.0.1:PORT accepts a connection (10 s at most); fails at
+# once if process PID has exited.
+wait_for_port() {
+    local port=$1 pid=$2
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "wait_for_port: process $pid exited before port $port opened" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "wait_for_port: nothing accepts on port $port after 10 s" >&2
+    return 1
+}
+
+# openssl s_client (not p11cert) handshakes TLS VERSION (1.2 or 1.3) with the
+# server on 127.0.0.1:PORT, and verifies its certificate chain against CAFILE
+# and its name against NAME. Sets output and status (bats run).
+tls_handshake_ok() {
+    local port=$1 version=$2 cafile=$3 name=$4
+    run openssl s_client -connect "127.0.0.1:$port" "-tls${version/./_}" -CAfile "$cafile" \
+        -verify_return_error -verify_hostname "$name" -servername "$name" </dev/null
+    echo "s_client TLS $version, port $port: status $status"
+    grep -E 'Verif|Cipher is|Peer signature|error' <<<"$output" || true
+    [ "$status" -eq 0 ]
+    [[ $output == *"Verification: OK"* ]]
+    [[ $output == *"Verified peername: $name"* ]]
+    [[ $output == *"New, TLSv$version, Cipher is "* ]]
 }

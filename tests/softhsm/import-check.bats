@@ -121,7 +121,7 @@ p11tool_certs() {
         validity "server auth" "tls 1.2" "tls 1.3"; do
         grep -q "^PASS  $name" <<<"$output"
     done
-    ! grep -q '^FAIL' <<<"$output"
+    ! grep -q '^FAIL' <<<"$output" || false
     [[ $output == *TLSv1.2* && $output == *TLSv1.3* ]]
 }
 
@@ -212,7 +212,7 @@ free_port() {
     [ "$status" -eq 0 ]
     [ -s leaf.pem ]
     # Nothing like a private key in the output.
-    ! grep -q 'PRIVATE KEY' leaf.pem
+    ! grep -q 'PRIVATE KEY' leaf.pem || false
     # Private key, public key and certificate: three new objects.
     [ "$(token_object_count "$TOKEN_LABEL")" -eq $((before + 3)) ]
     run --separate-stderr p11cert_pin list "pkcs11:token=$TOKEN_LABEL;object=from-pfx" --json
@@ -238,7 +238,7 @@ PY
     echo "$output"
     [ "$status" -eq 0 ]
     [[ $output == *"--key-out"* ]]
-    ! grep -q 'PRIVATE KEY' certs.pem
+    ! grep -q 'PRIVATE KEY' certs.pem || false
     run p11cert convert "$FILES/ca/leaf.p12" --password-source "file:$FILES/ca/pfx-password" \
         --key-out key.pem --out certs2.pem
     echo "$output"

@@ -3,7 +3,10 @@
 # (libsoftokn3.so) over a throwaway NSS database, token "NSS Certificate DB".
 # softokn needs C_Initialize's reserved arguments naming its database
 # (--module-init-args, $P11CERT_MODULE_INIT_ARGS, or x-init-reserved in p11-kit's
-# registry). What p11cert did is checked with NSS's own certutil, and openssl.
+# registry). What p11cert did is checked with NSS's own tools (certutil, and
+# selfserv serving the token's key) and openssl, never with p11cert's own word.
+# Every test runs alone (bats -f): setup_file makes the database and the keys
+# web (rsa:2048) and edge (ec:p256); anything else a test needs, it makes.
 
 load helpers
 
@@ -38,7 +41,6 @@ setup_file() {
     export P11CERT_MODULE_INIT_ARGS
     export TOKEN_LABEL="NSS Certificate DB"
     export TOKEN_URI="pkcs11:token=NSS%20Certificate%20DB"
-    export FILES=$BATS_FILE_TMPDIR
     p11cert_pin -q keygen "$TOKEN_URI" --label web --type rsa:2048 >/dev/null || return 1
     p11cert_pin -q keygen "$TOKEN_URI" --label edge --type ec:p256 >/dev/null || return 1
 }
@@ -49,6 +51,10 @@ setup() {
 
 teardown() {
     [ -z "${REGISTRY_DIR:-}" ] || rm -rf "$REGISTRY_DIR"
+    if [ -n "${SELFSERV_PID:-}" ]; then
+        kill "$SELFSERV_PID" 2>/dev/null || true
+        wait "$SELFSERV_PID" 2>/dev/null || true
+    fi
 }
 
 # certutil -K: "<n> TYPE ID LABEL" lines for the database's private keys.
@@ -64,11 +70,46 @@ rsa_id_of() {
     sha1_of_hex "${modulus#Modulus=}"
 }
 
-# SHA-1 of the EC point (65 bytes for P-256) of the public key in FILE.
+# SHA-1 of the EC point (uncompressed, as openssl prints it) of the public key
+# in a PEM CSR or certificate FILE.
 ec_id_of() {
-    local der=$BATS_TEST_TMPDIR/id.der
+    local der=$BATS_TEST_TMPDIR/id.der point
     pubkey_der "$1" "$der" || return 1
-    tail -c 65 "$der" | sha1sum | cut -d' ' -f1
+    point=$(openssl ec -pubin -inform DER -in "$der" -noout -text 2>/dev/null |
+        sed -n '/^pub:/,/^[^ ]/s/^ \+//p' | tr -d ':\n')
+    [ -n "$point" ] || return 1
+    sha1_of_hex "$point"
+}
+
+# certutil -K lists the key LABEL, of TYPE (rsa or ec), with the CKA_ID that
+# NSS derives from the public key in the CSR or certificate FILE.
+nss_has_key() {
+    local type=$1 label=$2 file=$3 id
+    if [ "$type" = rsa ]; then
+        id=$(rsa_id_of "$file") || return 1
+    else
+        id=$(ec_id_of "$file") || return 1
+    fi
+    nss_keys | grep -qE "^$type +$id +$label\$" || {
+        echo "certutil -K has no $type key $id labelled $label:"
+        nss_keys
+        return 1
+    }
+}
+
+# NSS's selfserv serves the certificate NICK of the database DB (in the sql:
+# form), with its key on the token; the caller stops SELFSERV_PID (teardown
+# does too). Sets SELFSERV_PORT.
+start_selfserv() {
+    local db=$1 nick=$2
+    SELFSERV_PORT=$(unused_port) || return 1
+    selfserv -d "$db" -f "$PIN_FILE" -n "$nick" -p "$SELFSERV_PORT" -V tls1.2:tls1.3 \
+        >"$BATS_TEST_TMPDIR/selfserv.log" 2>&1 3>&- &
+    SELFSERV_PID=$!
+    wait_for_port "$SELFSERV_PORT" "$SELFSERV_PID" || {
+        cat "$BATS_TEST_TMPDIR/selfserv.log"
+        return 1
+    }
 }
 
 @test "nss: without init arguments softokn refuses C_Initialize; the error says what to give" {
@@ -102,23 +143,37 @@ PY
 }
 
 @test "nss: keygen rsa:2048 and ec:p256: certutil -K lists both, with CKA_ID = SHA-1 of the public value" {
+    # The public values, from requests the token's keys signed (openssl verifies).
     p11cert_pin -q csr "$TOKEN_URI;object=web" --subject /CN=web.example.com --out web.csr
     p11cert_pin -q csr "$TOKEN_URI;object=edge" --subject /CN=edge.example.com --out edge.csr
-    run nss_keys
-    echo "$output"
-    grep -qE "^rsa +$(rsa_id_of web.csr) +web$" <<<"$output"
-    grep -qE "^ec +$(ec_id_of edge.csr) +edge$" <<<"$output"
+    openssl req -in web.csr -noout -verify
+    openssl req -in edge.csr -noout -verify
+    nss_keys
+    nss_has_key rsa web web.csr
+    nss_has_key ec edge edge.csr
+    openssl req -in web.csr -noout -text | grep -q 'Public-Key: (2048 bit)'
+    openssl req -in edge.csr -noout -text | grep -q 'NIST CURVE: P-256'
 }
 
 @test "nss: keygen rsa:3072, ec:p384 and ec:p521 too" {
+    local type
     for type in rsa:3072 ec:p384 ec:p521; do
         run p11cert_pin keygen "$TOKEN_URI" --label "k-$type" --type "$type"
         echo "$output"
         [ "$status" -eq 0 ]
+        p11cert_pin -q csr "$TOKEN_URI;object=k-$type" --subject /CN=k.example.com \
+            --out "k-$type.csr"
+        openssl req -in "k-$type.csr" -noout -verify
     done
-    run nss_keys
-    echo "$output"
-    [[ $output == *"k-rsa:3072"* && $output == *"k-ec:p384"* && $output == *"k-ec:p521"* ]]
+    nss_keys
+    # certutil: each key is there, of its type, with the id of the public value
+    # that openssl reads from the request; openssl: of its size or curve.
+    nss_has_key rsa k-rsa:3072 k-rsa:3072.csr
+    nss_has_key ec k-ec:p384 k-ec:p384.csr
+    nss_has_key ec k-ec:p521 k-ec:p521.csr
+    openssl req -in k-rsa:3072.csr -noout -text | grep -q 'Public-Key: (3072 bit)'
+    openssl req -in k-ec:p384.csr -noout -text | grep -q 'NIST CURVE: P-384'
+    openssl req -in k-ec:p521.csr -noout -text | grep -q 'NIST CURVE: P-521'
 }
 
 @test "nss: ed25519 keygen is 'not supported by this token'; certutil sees nothing new" {
@@ -145,6 +200,7 @@ PY
 @test "nss: csr RSA (PKCS#1 v1.5 and PSS) and EC; openssl verifies each" {
     p11cert_pin -q csr "$TOKEN_URI;object=web" --subject /O=Org/CN=web.example.com --out web.csr
     openssl req -in web.csr -noout -verify
+    openssl req -in web.csr -noout -text | grep -q sha256WithRSAEncryption
     p11cert_pin -q csr "$TOKEN_URI;object=web" --subject /CN=web.example.com --pss --out pss.csr
     openssl req -in pss.csr -noout -verify
     openssl req -in pss.csr -noout -text | grep -q rsassaPss
@@ -152,31 +208,41 @@ PY
         --out edge.csr
     openssl req -in edge.csr -noout -verify
     openssl req -in edge.csr -noout -text | grep -q ecdsa-with-SHA384
+    # Each request carries the public key of the token key it names (certutil -K).
+    nss_has_key rsa web web.csr
+    nss_has_key rsa web pss.csr
+    nss_has_key ec edge edge.csr
 }
 
 @test "nss: selfsign RSA and EC; openssl verifies each against itself" {
+    local key
     for key in web edge; do
         p11cert_pin -q selfsign "$TOKEN_URI;object=$key" --subject "/CN=$key.example.com" \
             --days 30 --out "$key.crt"
         openssl verify -CAfile "$key.crt" "$key.crt"
     done
+    nss_has_key rsa web web.crt
+    nss_has_key ec edge edge.crt
 }
 
 @test "nss: import: certutil -L lists the certificate under the key's label, and it is the file's" {
     p11cert_pin -q selfsign "$TOKEN_URI;object=web" --subject /CN=web.example.com \
-        --out "$FILES/web.crt" --force
-    run p11cert_pin import "$FILES/web.crt" --token "$TOKEN_URI"
+        --out web.crt
+    run p11cert_pin import web.crt --token "$TOKEN_URI"
     echo "$output"
     [ "$status" -eq 0 ]
     certutil -L -d "sql:$NSS_DIR" | grep -qE '^web +u,u,u'
     certutil -L -d "sql:$NSS_DIR" -n web -a >exported.pem
     [ "$(openssl x509 -in exported.pem -outform DER | sha256sum)" = \
-        "$(openssl x509 -in "$FILES/web.crt" -outform DER | sha256sum)" ]
+        "$(openssl x509 -in web.crt -outform DER | sha256sum)" ]
     # certutil -K now names the key by its certificate: the pair is linked by CKA_ID.
-    nss_keys | grep -qE "^rsa +$(rsa_id_of "$FILES/web.crt") +web$"
-    run p11cert_pin import "$FILES/web.crt" --token "$TOKEN_URI"
+    nss_has_key rsa web web.crt
+    run p11cert_pin import web.crt --token "$TOKEN_URI"
+    echo "$output"
     [ "$status" -eq 0 ]
     [[ $output == *"already"* ]]
+    # Not stored twice: certutil still lists one certificate named web.
+    [ "$(certutil -L -d "sql:$NSS_DIR" | grep -cE '^web +')" -eq 1 ]
 }
 
 @test "nss: import --chain: the test CA's certificates are in certutil -L, without trust" {
@@ -190,8 +256,38 @@ PY
     run certutil -L -d "sql:$NSS_DIR"
     echo "$output"
     grep -qE '^edge +u,u,u' <<<"$output"
-    grep -q '^p11cert Test Root CA' <<<"$output"
-    grep -q '^p11cert Test Intermediate 1' <<<"$output"
+    # The three CA certificates, with no trust flags at all.
+    grep -qE '^p11cert Test Root CA +,, *$' <<<"$output"
+    grep -qE '^p11cert Test Intermediate 1 +,, *$' <<<"$output"
+    grep -qE '^p11cert Test Intermediate 2 +,, *$' <<<"$output"
+    # What the token holds is the chain: openssl verifies the leaf with the
+    # certificates certutil exports from it, and the root is the CA's own.
+    local name
+    for name in edge "p11cert Test Root CA" "p11cert Test Intermediate 1" \
+        "p11cert Test Intermediate 2"; do
+        certutil -L -d "sql:$NSS_DIR" -n "$name" -a >"token-$name.pem"
+    done
+    cat "token-p11cert Test Intermediate 1.pem" "token-p11cert Test Intermediate 2.pem" \
+        >token-ints.pem
+    openssl verify -CAfile "token-p11cert Test Root CA.pem" -untrusted token-ints.pem \
+        token-edge.pem
+    cmp <(openssl x509 -in "token-p11cert Test Root CA.pem" -outform DER) \
+        <(openssl x509 -in reply-root.crt -outform DER)
+    nss_has_key ec edge token-edge.pem
+    # NSS itself does not trust the chain (no trust was given)...
+    run certutil -V -d "sql:$NSS_DIR" -n edge -u V
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ $output == *"certificate is invalid"*"issuer"* ]]
+    # ...and does once the root is trusted (in a copy of the database): the
+    # chain on the token is complete, only trust is missing.
+    cp -r "$NSS_DIR" trusted-db
+    certutil -M -d sql:trusted-db -f "$PIN_FILE" -n "p11cert Test Root CA" -t C,,
+    run certutil -V -d sql:trusted-db -n edge -u V
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $output == *"certificate is valid"* ]]
+    # p11cert check agrees.
     run p11cert_pin check --cert edge.crt --chain chain.crt --key "$TOKEN_URI;object=edge" --tls
     echo "$output"
     [ "$status" -eq 0 ]
@@ -199,15 +295,27 @@ PY
 }
 
 @test "nss: check --tls: libp11 reuses the initialized softokn, and both handshakes pass" {
-    [ -e "$FILES/web.crt" ] || p11cert_pin -q selfsign "$TOKEN_URI;object=web" \
-        --subject /CN=web.example.com --out "$FILES/web.crt"
-    run p11cert_pin check --cert "$FILES/web.crt" --key "$TOKEN_URI;object=web" \
+    p11cert_pin -q selfsign "$TOKEN_URI;object=web" --subject /CN=web.example.com \
+        --out web.crt
+    run p11cert_pin check --cert web.crt --key "$TOKEN_URI;object=web" \
         --domain web.example.com --tls
     echo "$output"
     [ "$status" -eq 0 ]
     grep -q '^PASS  key pair' <<<"$output"
     grep -q '^PASS  tls 1.2' <<<"$output"
     grep -q '^PASS  tls 1.3' <<<"$output"
+    # Independently: the certificate's public key is the token key web's
+    # (certutil -K, CKA_ID), and NSS's selfserv, serving the certificate with
+    # that key from the token (a copy of the database, with the certificate
+    # added by certutil), completes TLS 1.2 and 1.3 handshakes that openssl
+    # s_client verifies.
+    nss_has_key rsa web web.crt
+    cp -r "$NSS_DIR" tls-db
+    certutil -A -d sql:tls-db -f "$PIN_FILE" -n web-tls -t ,, -i web.crt
+    certutil -L -d sql:tls-db | grep -qE '^web-tls +u,u,u'
+    start_selfserv sql:tls-db web-tls
+    tls_handshake_ok "$SELFSERV_PORT" 1.2 web.crt web.example.com
+    tls_handshake_ok "$SELFSERV_PORT" 1.3 web.crt web.example.com
 }
 
 @test "nss: a wrong PIN fails with CKR_PIN_INCORRECT, nothing created" {
