@@ -61,10 +61,20 @@ deps:
 	@scripts/install-deps.sh
 
 # Dependencies first, in their own make run: pkg-config must find them before
-# anything is compiled.
+# anything is compiled. `make check T=tests/softhsm/csr.bats` runs one file
+# (or several, or a unit test: T=tests/unit/test-dn.c); `make unit` only the
+# unit tests, `make e2e` only the bats files.
 check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS)
-	@scripts/run-tests.sh $(BUILD)
+	@scripts/run-tests.sh $(BUILD) $(T)
+
+unit: deps
+	@$(MAKE) --no-print-directory $(UNIT_BINS)
+	@scripts/run-tests.sh $(BUILD) unit
+
+e2e: deps
+	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(HELPER_BINS) $(MODULE_LIBS)
+	@scripts/run-tests.sh $(BUILD) e2e
 
 # The whole suite (unit and end-to-end) against a build with ASan and UBSan,
 # in build-sanitize/. Every sanitizer report is written under
@@ -146,8 +156,11 @@ uninstall:
 	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 STYLE_FILES = $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
+# The format, and the layers: a folder of src/ includes only what its layer
+# may call (scripts/check-layers.sh holds the table).
 check-style:
 	@clang-format --dry-run --Werror $(STYLE_FILES) && echo "style: ok"
+	@scripts/check-layers.sh
 
 format:
 	clang-format -i $(STYLE_FILES)

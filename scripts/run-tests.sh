@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test suite against a build and prints one summary line.
 #
-#   scripts/run-tests.sh BUILD_DIR
+#   scripts/run-tests.sh BUILD_DIR [unit | e2e | FILE...]
+#
+# With no selection, everything below; "unit" only the unit tests, "e2e" only the
+# bats files; FILEs (tests/softhsm/csr.bats, tests/unit/test-dn.c or the binary
+# BUILD_DIR/tests/test-dn) only those.
 #
 # 1. unit: every BUILD_DIR/tests/test-* binary (cmocka); its "[  PASSED  ] N test(s)."
 #    and "[  FAILED  ] N test(s)" lines are counted; a binary that crashes, hangs or
 #    exits non-zero without reporting a failure counts as one failure.
-# 2. end-to-end: every tests/softhsm/*.bats file with `bats --tap`; `ok` and `not ok`
-#    lines are counted. With CI=true a skipped test is a failure: nothing is skipped in CI.
+# 2. bats: every tests/style/*.bats file (checks on the sources, such as the layers of
+#    src/), then every tests/softhsm/*.bats file (end-to-end), with `bats --tap`; `ok`
+#    and `not ok` lines are counted. With CI=true a skipped test is a failure: nothing
+#    is skipped in CI.
 #
 # Exports P11CERT_BUILD (absolute BUILD_DIR) and P11CERT_SRC (repo root) and puts
 # BUILD_DIR first on PATH, so tests run the built `p11cert`.
@@ -16,8 +22,8 @@
 # Ends with exactly one line `N passed, M failed`; exits 1 if M > 0 or nothing ran.
 set -euo pipefail
 
-if [ "$#" -ne 1 ]; then
-    echo "usage: $0 BUILD_DIR" >&2
+if [ "$#" -lt 1 ]; then
+    echo "usage: $0 BUILD_DIR [unit | e2e | FILE...]" >&2
     exit 2
 fi
 if [ ! -d "$1" ]; then
@@ -30,6 +36,37 @@ P11CERT_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PATH="$P11CERT_BUILD:$PATH"
 export P11CERT_BUILD P11CERT_SRC PATH
 cd "$P11CERT_SRC"
+shift
+
+# What to run: every unit binary and bats file, or the selection.
+shopt -s nullglob
+unit_bins=("$P11CERT_BUILD"/tests/test-*)
+bats_files=(tests/style/*.bats tests/softhsm/*.bats)
+if [ "$#" -gt 0 ]; then
+    case "$1" in
+    unit) bats_files=() ;;
+    e2e) unit_bins=() ;;
+    *)
+        unit_bins=()
+        bats_files=()
+        for f in "$@"; do
+            case "$f" in
+            *.bats) test_file=$f ;;
+            *test-*) test_file=$P11CERT_BUILD/tests/$(basename "${f%.c}") ;;
+            *) test_file= ;;
+            esac
+            if [ -z "$test_file" ] || [ ! -f "$test_file" ]; then
+                echo "run-tests: no such test: $f (a .bats file, or a unit test built in $P11CERT_BUILD/tests)" >&2
+                exit 2
+            fi
+            case "$f" in
+            *.bats) bats_files+=("$test_file") ;;
+            *) unit_bins+=("$test_file") ;;
+            esac
+        done
+        ;;
+    esac
+fi
 
 # Hang guards only: a test never passes or fails on time, but CI must not hang.
 UNIT_TIMEOUT=${P11CERT_UNIT_TIMEOUT:-600}
@@ -60,8 +97,7 @@ describe_status() {
 }
 
 # --- unit tests (cmocka) ---------------------------------------------------
-shopt -s nullglob
-for bin in "$P11CERT_BUILD"/tests/test-*; do
+for bin in "${unit_bins[@]}"; do
     case "$bin" in
     *.d | *.o) continue ;;
     esac
@@ -95,8 +131,7 @@ for bin in "$P11CERT_BUILD"/tests/test-*; do
     fi
 done
 
-# --- end-to-end tests (bats) -----------------------------------------------
-bats_files=(tests/softhsm/*.bats)
+# --- style and end-to-end tests (bats) -------------------------------------
 if [ "${#bats_files[@]}" -gt 0 ] && ! command -v bats >/dev/null 2>&1; then
     echo "run-tests: bats not found (scripts/install-deps.sh installs it): ${#bats_files[@]} file(s) counted as failures"
     failed=$((failed + ${#bats_files[@]}))
@@ -150,7 +185,7 @@ if [ -n "${P11CERT_SANITIZER_LOGS:-}" ] && [ -d "$P11CERT_SANITIZER_LOGS" ]; the
 fi
 
 if [ "$suites" -eq 0 ] || [ $((passed + failed)) -eq 0 ]; then
-    echo "run-tests: no tests ran (no $P11CERT_BUILD/tests/test-* binaries, no tests/softhsm/*.bats)"
+    echo "run-tests: no tests ran (no $P11CERT_BUILD/tests/test-* binaries, no tests/style/*.bats or tests/softhsm/*.bats)"
 fi
 if [ "$skipped" -gt 0 ]; then
     echo "run-tests: $skipped test(s) skipped (a failure when CI=true)"

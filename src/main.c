@@ -6,20 +6,30 @@
 
 #include <openssl/crypto.h>
 
-#include "commands/cli.h"
+#include "commands/commands.h"
 
+/* What each command needs from a token (cli.h, enum command_needs): the
+ * command layer opens the session it says, once, and hands it down. */
 static const struct command commands[] = {
-    {"tokens", cmd_tokens, "list the tokens: URI, label, manufacturer, model, serial, flags"},
-    {"list", cmd_list, "list the objects on a token"},
-    {"keygen", cmd_keygen, "generate a key pair on a token; the private key never leaves it"},
-    {"csr", cmd_csr, "make a PKCS#10 request signed by a token key"},
-    {"selfsign", cmd_selfsign, "make a self-signed certificate signed by a token key"},
-    {"convert", cmd_convert, "turn a CA's reply (DER, PKCS#7, PKCS#12, PEM) into PEM"},
-    {"chain", cmd_chain, "build chain.crt (issuer first, root last) from certificates"},
-    {"import", cmd_import, "store an issued certificate on the token beside its key"},
-    {"check", cmd_check, "check a certificate, its chain, its names and its token key"},
-    {"dns", cmd_dns, "CNAME records for custom domains, and a live check of them"},
-    {NULL, NULL, NULL},
+    {"tokens", cmd_tokens, "list the tokens: URI, label, manufacturer, model, serial, flags",
+     NEEDS_NO_TOKEN},
+    {"list", cmd_list, "list the objects on a token", NEEDS_TOKEN | NEEDS_LOGIN_IF_PIN},
+    {"keygen", cmd_keygen, "generate a key pair on a token; the private key never leaves it",
+     NEEDS_TOKEN | NEEDS_LOGIN | NEEDS_RW_SESSION},
+    {"csr", cmd_csr, "make a PKCS#10 request signed by a token key", NEEDS_TOKEN | NEEDS_LOGIN},
+    {"selfsign", cmd_selfsign, "make a self-signed certificate signed by a token key",
+     NEEDS_TOKEN | NEEDS_LOGIN},
+    /* convert opens a token only with --import-key, check only with --key. */
+    {"convert", cmd_convert, "turn a CA's reply (DER, PKCS#7, PKCS#12, PEM) into PEM",
+     NEEDS_TOKEN | NEEDS_LOGIN | NEEDS_RW_SESSION},
+    {"chain", cmd_chain, "build chain.crt (issuer first, root last) from certificates",
+     NEEDS_NO_TOKEN},
+    {"import", cmd_import, "store an issued certificate on the token beside its key",
+     NEEDS_TOKEN | NEEDS_LOGIN | NEEDS_RW_SESSION},
+    {"check", cmd_check, "check a certificate, its chain, its names and its token key",
+     NEEDS_TOKEN | NEEDS_LOGIN},
+    {"dns", cmd_dns, "CNAME records for custom domains, and a live check of them", NEEDS_NO_TOKEN},
+    {NULL, NULL, NULL, 0},
 };
 
 /* There is no --pin: a PIN in argv is visible to every user through ps and
@@ -46,7 +56,7 @@ static int refuse_pin_in_argv(int argc, char **argv)
 int main(int argc, char **argv)
 {
     struct cli cli;
-    int at;
+    int at, status;
 
     memset(&cli, 0, sizeof(cli));
     cli.token.module = getenv("P11CERT_MODULE");
@@ -59,11 +69,8 @@ int main(int argc, char **argv)
 
     if (refuse_pin_in_argv(argc, argv) < 0)
         return EXIT_USAGE;
-    at = cli_parse_globals(&cli, commands, argc, argv);
-    if (at == CLI_HELP)
-        return EXIT_OK;
-    if (at == CLI_ERROR)
-        return EXIT_USAGE;
+    if ((at = cli_parse_globals(&cli, commands, argc, argv, &status)) < 0)
+        return status;
     if (at >= argc) {
         errorf("no command given; 'p11cert --help' lists them");
         return EXIT_USAGE;

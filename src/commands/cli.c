@@ -1,5 +1,5 @@
-/* Option parsing for main and every command, and the help made from the
- * same option tables. */
+/* Option parsing for main and every command, from the option tables (the
+ * help made from the same tables is help.c). */
 #include "commands/cli.h"
 
 #include <getopt.h>
@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef P11CERT_VERSION
-#define P11CERT_VERSION "0.1.0"
-#endif
+#include "commands/cli-internal.h"
 
 enum {
     OPT_MODULE = 1000,
@@ -24,7 +22,7 @@ enum {
     OPT_HELP = 'h',
 };
 
-static const struct cli_option global_options[] = {
+const struct cli_option cli_global_options[] = {
     {OPT_MODULE, "module", "PATH|NAME",
      "PKCS#11 module: a .so path or a p11-kit module name (default: $P11CERT_MODULE, "
      "module-path=/module-name= in the URI, else every module p11-kit registers)"},
@@ -46,11 +44,7 @@ static const struct cli_option global_options[] = {
     {0, NULL, NULL, NULL},
 };
 
-static const char exit_statuses[] =
-    "exit status: 0 success, 1 the operation or a check failed, 2 usage error (unknown\n"
-    "option, missing or malformed argument)\n";
-
-int cli_usage_error(const char *fmt, ...)
+void cli_usage_error(const char *fmt, ...)
 {
     char line[512];
     va_list ap;
@@ -59,15 +53,16 @@ int cli_usage_error(const char *fmt, ...)
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     errorf("%s", line);
-    return CLI_ERROR;
 }
 
 int cli_parse_secret_source(const char *option, const char *text, struct secret_source *out)
 {
     char why[256];
 
-    if (secret_source_parse(text, 0, out, why, sizeof(why)) < 0)
-        return cli_usage_error("bad %s: %s", option, why), -1;
+    if (secret_source_parse(text, 0, out, why, sizeof(why)) < 0) {
+        cli_usage_error("bad %s: %s", option, why);
+        return -1;
+    }
     return 0;
 }
 
@@ -76,12 +71,15 @@ int cli_parse_uint(const char *option, const char *text, unsigned long max, unsi
     char *end = NULL;
     unsigned long value;
 
-    if (!text || !*text || *text == '-' || *text == '+')
-        return cli_usage_error("%s wants a whole number, not \"%s\"", option, text ? text : "");
+    if (!text || !*text || *text == '-' || *text == '+') {
+        cli_usage_error("%s wants a whole number, not \"%s\"", option, text ? text : "");
+        return -1;
+    }
     value = strtoul(text, &end, 10);
-    if (*end || value == 0 || value > max)
-        return cli_usage_error("%s wants a whole number from 1 to %lu, not \"%s\"", option, max,
-                               text);
+    if (*end || value == 0 || value > max) {
+        cli_usage_error("%s wants a whole number from 1 to %lu, not \"%s\"", option, max, text);
+        return -1;
+    }
     *out = value;
     return 0;
 }
@@ -97,7 +95,7 @@ static size_t count_options(const struct cli_option *opts)
 
 static struct option *build_long_options(const struct cli_option *opts)
 {
-    size_t n_cmd = count_options(opts), n_glob = count_options(global_options), k = 0;
+    size_t n_cmd = count_options(opts), n_glob = count_options(cli_global_options), k = 0;
     struct option *longs = calloc(n_cmd + n_glob + 1, sizeof(*longs));
 
     if (!longs)
@@ -106,82 +104,17 @@ static struct option *build_long_options(const struct cli_option *opts)
         longs[k] = (struct option){opts[i].name, opts[i].arg ? required_argument : no_argument,
                                    NULL, opts[i].id};
     for (size_t i = 0; i < n_glob; i++, k++)
-        longs[k] = (struct option){global_options[i].name,
-                                   global_options[i].arg ? required_argument : no_argument, NULL,
-                                   global_options[i].id};
+        longs[k] = (struct option){cli_global_options[i].name,
+                                   cli_global_options[i].arg ? required_argument : no_argument,
+                                   NULL, cli_global_options[i].id};
     return longs;
 }
 
-/* Help text wrapped under its option at 80 columns. */
-static void print_wrapped(const char *text, int indent, int first_column)
+/* A global option, wherever it stands. Returns 0, or -1 with the exit
+ * status in *status (--version printed, or a usage error). */
+static int global_option(struct cli *cli, int id, const char *arg, int *status)
 {
-    int column = first_column;
-    const char *word = text;
-
-    while (*word) {
-        int len = (int)strcspn(word, " ");
-
-        if (column > indent && column + 1 + len > 79) {
-            printf("\n%*s", indent, "");
-            column = indent;
-        } else if (column > indent) {
-            putchar(' ');
-            column++;
-        }
-        printf("%.*s", len, word);
-        column += len;
-        word += len;
-        while (*word == ' ')
-            word++;
-    }
-    putchar('\n');
-}
-
-static void print_options(const struct cli_option *opts)
-{
-    for (size_t i = 0; opts && opts[i].name; i++) {
-        char left[64];
-        int width;
-
-        snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
-                 opts[i].arg ? opts[i].arg : "");
-        width = printf("  %-22s", left);
-        if (width > 24) {
-            printf("\n%*s", 26, "");
-            width = 26;
-        } else {
-            printf("  ");
-            width += 2;
-        }
-        print_wrapped(opts[i].help, 26, width);
-    }
-}
-
-static void print_command_help(const char *name, const struct cli_spec *spec)
-{
-    printf("usage: p11cert %s %s\n\n%s\n\noptions:\n", name, spec->usage, spec->about);
-    print_options(spec->options);
-    printf("\nglobal options:\n");
-    print_options(global_options);
-    printf("\n%s", exit_statuses);
-}
-
-static void print_main_help(const struct command *commands)
-{
-    printf("usage: p11cert [global options] COMMAND [options] [arguments]\n\n"
-           "Keys generated on a PKCS#11 token (HSM, smart card) that never leave it;\n"
-           "requests and certificates signed by the token.\n\ncommands:\n");
-    for (size_t i = 0; commands[i].name; i++)
-        printf("  %-10s  %s\n", commands[i].name, commands[i].summary);
-    printf("\nglobal options (before or after COMMAND):\n");
-    print_options(global_options);
-    printf("\n'p11cert COMMAND --help' describes a command.\n%s", exit_statuses);
-}
-
-/* A global option, wherever it stands. Returns 0, CLI_HELP or CLI_ERROR. */
-static int global_option(struct cli *cli, int id, const char *arg)
-{
-
+    *status = EXIT_USAGE;
     switch (id) {
     case OPT_MODULE:
         cli->token.module = arg;
@@ -190,64 +123,66 @@ static int global_option(struct cli *cli, int id, const char *arg)
         cli->token.init_args = arg;
         return 0;
     case OPT_PROFILE:
-        if (!*arg)
-            return cli_usage_error("--profile wants a profile name or file");
+        if (!*arg) {
+            cli_usage_error("--profile wants a profile name or file");
+            return -1;
+        }
         cli->token.profile = arg;
         return 0;
     case OPT_PIN_SOURCE:
-        if (cli_parse_secret_source("--pin-source", arg, &cli->token.pin_source) < 0)
-            return CLI_ERROR;
-        return 0;
+        return cli_parse_secret_source("--pin-source", arg, &cli->token.pin_source);
     case OPT_JSON:
         cli->json = 1;
         return 0;
     case OPT_QUIET:
-        cli->level = MSG_QUIET;
-        msg_setup(cli->command ? cli->command->name : NULL, cli->level);
-        return 0;
     case OPT_VERBOSE:
-        cli->level = MSG_VERBOSE;
+        cli->level = id == OPT_QUIET ? MSG_QUIET : MSG_VERBOSE;
         msg_setup(cli->command ? cli->command->name : NULL, cli->level);
         return 0;
     case OPT_VERSION:
-        printf("p11cert %s\n", P11CERT_VERSION);
-        return CLI_HELP;
+        cli_print_version();
+        *status = EXIT_OK;
+        return -1;
     default:
-        return CLI_ERROR;
+        return -1;
     }
 }
 
-static int getopt_error(char **argv, int opt)
+static void getopt_error(char **argv, int opt)
 {
     const char *word = argv[optind - 1];
 
     if (opt == ':')
-        return cli_usage_error("%s needs an argument; see --help", word);
-    if (optopt && optopt < 256 && word[0] == '-' && word[1] != '-')
-        return cli_usage_error("unknown option -%c; see --help", optopt);
-    return cli_usage_error("unknown or ambiguous option \"%s\"; see --help", word);
+        cli_usage_error("%s needs an argument; see --help", word);
+    else if (optopt && optopt < 256 && word[0] == '-' && word[1] != '-')
+        cli_usage_error("unknown option -%c; see --help", optopt);
+    else
+        cli_usage_error("unknown or ambiguous option \"%s\"; see --help", word);
 }
 
-int cli_parse_globals(struct cli *cli, const struct command *commands, int argc, char **argv)
+int cli_parse_globals(struct cli *cli, const struct command *commands, int argc, char **argv,
+                      int *status)
 {
     struct option *longs = build_long_options(NULL);
-    int opt, ret = CLI_ERROR;
+    int opt, ret = -1;
 
+    *status = EXIT_FAIL;
     if (!longs)
-        return CLI_ERROR;
+        return -1;
     opterr = 0;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "+:qvh", longs, NULL)) != -1) {
         if (opt == '?' || opt == ':') {
-            ret = getopt_error(argv, opt);
+            getopt_error(argv, opt);
+            *status = EXIT_USAGE;
             goto cleanup;
         }
         if (opt == OPT_HELP) {
-            print_main_help(commands);
-            ret = CLI_HELP;
+            cli_print_main_help(commands);
+            *status = EXIT_OK;
             goto cleanup;
         }
-        if ((ret = global_option(cli, opt, optarg)) != 0)
+        if (global_option(cli, opt, optarg, status) < 0)
             goto cleanup;
     }
     ret = optind;
@@ -256,57 +191,78 @@ cleanup:
     return ret;
 }
 
-int cli_parser_init(struct cli_parser *p, struct cli *cli, const struct cli_spec *spec, int argc,
-                    char **argv)
+int cli_parse(struct cli *cli, const struct cli_spec *spec, int argc, char **argv, cli_take_fn take,
+              void *opts, struct cli_args *args, int *status)
 {
-    p->cli = cli;
-    p->spec = spec;
-    p->argc = argc;
-    p->argv = argv;
-    p->long_options = build_long_options(spec->options);
+    struct option *longs = build_long_options(spec->options);
+    int opt, ret = -1;
+
+    *status = EXIT_USAGE;
+    if (!longs) {
+        errorf("out of memory");
+        *status = EXIT_FAIL;
+        return -1;
+    }
     opterr = 0;
     optind = 0;
-    return p->long_options ? 0 : -1;
-}
-
-void cli_parser_free(struct cli_parser *p)
-{
-    free(p->long_options);
-    p->long_options = NULL;
-}
-
-int cli_next(struct cli_parser *p, const char **arg)
-{
-    for (;;) {
-        int opt = getopt_long(p->argc, p->argv, ":qvh", p->long_options, NULL);
-        int rc;
-
-        *arg = optarg;
-        if (opt == -1)
-            return CLI_END;
-        if (opt == '?' || opt == ':')
-            return getopt_error(p->argv, opt);
-        if (opt == OPT_HELP) {
-            print_command_help(p->argv[0], p->spec);
-            return CLI_HELP;
+    while ((opt = getopt_long(argc, argv, ":qvh", longs, NULL)) != -1) {
+        if (opt == '?' || opt == ':') {
+            getopt_error(argv, opt);
+            goto cleanup;
         }
-        if (opt < 1000 && opt != OPT_QUIET && opt != OPT_VERBOSE)
-            return opt;
-        if ((rc = global_option(p->cli, opt, optarg)) != 0)
-            return rc;
+        if (opt == OPT_HELP) {
+            cli_print_command_help(argv[0], spec);
+            *status = EXIT_OK;
+            goto cleanup;
+        }
+        if (opt < OPT_MODULE && opt != OPT_QUIET && opt != OPT_VERBOSE) {
+            if (!take || take(opts, opt, optarg) < 0)
+                goto cleanup;
+        } else if (global_option(cli, opt, optarg, status) < 0) {
+            goto cleanup;
+        }
     }
+    args->v = argv + optind;
+    args->n = argc - optind;
+    if (args->n < spec->min_args) {
+        cli_usage_error("missing argument: usage: p11cert %s %s", argv[0], spec->usage);
+        goto cleanup;
+    }
+    if (spec->max_args >= 0 && args->n > spec->max_args) {
+        cli_usage_error("unexpected argument \"%s\"; see --help", argv[optind + spec->max_args]);
+        goto cleanup;
+    }
+    ret = 0;
+cleanup:
+    free(longs);
+    return ret;
 }
 
-int cli_args(struct cli_parser *p, char ***args)
+int cli_run_subcommand(struct cli *cli, const struct command *subs, size_t n, int argc, char **argv)
 {
-    int n = p->argc - optind;
+    const struct command *sub = NULL;
+    const char *word = argc > 1 ? argv[1] : NULL;
 
-    *args = p->argv + optind;
-    if (n < p->spec->min_args)
-        return cli_usage_error("missing argument: usage: p11cert %s %s", p->argv[0],
-                               p->spec->usage);
-    if (p->spec->max_args >= 0 && n > p->spec->max_args)
-        return cli_usage_error("unexpected argument \"%s\"; see --help",
-                               p->argv[optind + p->spec->max_args]);
-    return n;
+    if (!word) {
+        errorf("give a subcommand; 'p11cert %s --help' lists them", argv[0]);
+        return EXIT_USAGE;
+    }
+    if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
+        cli_print_subcommand_help(argv[0], cli->command->summary, subs, n);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < n && !sub; i++) {
+        const char *space = strchr(subs[i].name, ' ');
+
+        if (space && strcmp(space + 1, word) == 0)
+            sub = &subs[i];
+    }
+    if (!sub) {
+        errorf("unknown subcommand \"%s\"; 'p11cert %s --help' lists them", word, argv[0]);
+        return EXIT_USAGE;
+    }
+    cli->command = sub;
+    msg_setup(sub->name, cli->level);
+    argv[1] = (char *)sub->name;
+    return sub->run(cli, argc - 1, argv + 1);
 }

@@ -1,28 +1,43 @@
 /* The command-line frame: global options, the command table, and each
  * command's options declared once — the parser and --help are made from the
- * same table, so they cannot drift apart. */
-#ifndef P11CERT_CLI_H
-#define P11CERT_CLI_H
+ * same table, so they cannot drift apart. The command layer is the only one
+ * that knows about argv, struct cli or the output mode; the workflow below
+ * it gets option structs and an opened token. */
+#ifndef P11CERT_COMMANDS_CLI_H
+#define P11CERT_COMMANDS_CLI_H
 
-#include "util/msg.h"
 #include "token/token.h"
+#include "util/msg.h"
 
 /* Everything main owns and passes down. */
 struct cli {
-    struct token_config token; /* --module, --pin-source */
+    struct token_config token; /* --module, --module-init-args, --profile, --pin-source */
     int json;                  /* --json: one JSON document on stdout */
     enum msg_level level;      /* -q / -v */
     const struct command *command;
+};
+
+/* What a command needs from a token, stated in its row of the table and
+ * provided by cli_open_token: the command layer opens the session, once,
+ * and hands it down. */
+enum command_needs {
+    NEEDS_NO_TOKEN = 0,
+    NEEDS_TOKEN = 1 << 8,                    /* one token session, chosen by a URI argument */
+    NEEDS_LOGIN = TOKEN_NEEDS_LOGIN,         /* ... logged in as the user */
+    NEEDS_LOGIN_IF_PIN = TOKEN_LOGIN_IF_PIN, /* ... logged in when a PIN source is at hand */
+    NEEDS_RW_SESSION = TOKEN_NEEDS_RW,       /* ... read-write */
+    NEEDS_KEPT_PIN = TOKEN_KEEP_PIN,         /* ... the PIN kept for a second login (libp11) */
 };
 
 struct command {
     const char *name;
     int (*run)(struct cli *cli, int argc, char **argv);
     const char *summary;
+    unsigned needs; /* enum command_needs */
 };
 
-/* One option of a command: its id (returned by cli_next), long name,
- * argument name (NULL: no argument) and help text. */
+/* One option of a command: its id (handed to the command's take function),
+ * long name, argument name (NULL: no argument) and help text. */
 struct cli_option {
     int id;
     const char *name;
@@ -38,55 +53,58 @@ struct cli_spec {
     int min_args, max_args;           /* positional arguments (-1: no limit) */
 };
 
-enum {
-    CLI_END = -1,   /* no more options; positional arguments follow */
-    CLI_ERROR = -2, /* usage error, reported: exit 2 */
-    CLI_HELP = -3,  /* --help printed: exit 0 */
+/* Takes one command option into the command's option struct. Returns 0, or
+ * -1 after reporting a usage error (cli_usage_error). */
+typedef int (*cli_take_fn)(void *opts, int id, const char *arg);
+
+/* The positional arguments after the options. */
+struct cli_args {
+    char **v;
+    int n;
 };
 
-struct cli_parser {
-    struct cli *cli;
-    const struct cli_spec *spec;
-    int argc;
-    char **argv;
-    void *long_options; /* struct option[], built from spec and the globals */
-};
+/* Parses a command's argv (argv[0] is the command's name) against spec:
+ * each command option goes to take(opts, ...) (take may be NULL when spec
+ * has none), global options to cli, wherever they stand; the number of
+ * positional arguments is checked against the spec. Returns 0 when the
+ * command goes on; else -1 with the exit status to return in *status
+ * (EXIT_OK after --help, EXIT_USAGE after a reported usage error). */
+int cli_parse(struct cli *cli, const struct cli_spec *spec, int argc, char **argv, cli_take_fn take,
+              void *opts, struct cli_args *args, int *status);
 
-/* Prepares to parse a command's argv (argv[0] is the command's name). */
-int cli_parser_init(struct cli_parser *p, struct cli *cli, const struct cli_spec *spec, int argc,
-                    char **argv);
-void cli_parser_free(struct cli_parser *p);
+/* Parses the global options before the command (main). Returns the index
+ * of the command in argv, or -1 with the exit status in *status (after
+ * --help or --version, or a usage error). */
+int cli_parse_globals(struct cli *cli, const struct command *commands, int argc, char **argv,
+                      int *status);
 
-/* The next command option's id, with its argument in *arg; global options
- * are handled here. After CLI_END, cli_args gives the positional arguments,
- * their count checked against the spec. */
-int cli_next(struct cli_parser *p, const char **arg);
-int cli_args(struct cli_parser *p, char ***args);
+/* Runs a command's subcommand, as with git (`p11cert dns records ...`):
+ * argv[1] names one of subs[0..n) (whose names read "dns records", the
+ * prefix of their messages); "--help" lists them. Returns the exit status. */
+int cli_run_subcommand(struct cli *cli, const struct command *subs, size_t n, int argc,
+                       char **argv);
 
-/* Parses the global options before the command (main). Returns the index of
- * the command in argv, or CLI_ERROR / CLI_HELP (help or version printed). */
-int cli_parse_globals(struct cli *cli, const struct command *commands, int argc, char **argv);
+/* Reports a usage error with the command's name. */
+void cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Reports a usage error with the command's name and returns CLI_ERROR. */
-int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Parses a secret's source (--pin-source, --password-source); reports and
- * returns -1 on error. */
+/* Parses a secret's source (--pin-source, --password-source, --tsig-key).
+ * Returns 0, or -1 after reporting a usage error. */
 int cli_parse_secret_source(const char *option, const char *text, struct secret_source *out);
 
-/* Parses a positive integer option; reports and returns -1 on error. */
+/* Parses a positive integer option of at most max. Returns 0, or -1 after
+ * reporting a usage error. */
 int cli_parse_uint(const char *option, const char *text, unsigned long max, unsigned long *out);
 
-/* The command table (main.c) and the commands. */
-int cmd_tokens(struct cli *cli, int argc, char **argv);
-int cmd_list(struct cli *cli, int argc, char **argv);
-int cmd_keygen(struct cli *cli, int argc, char **argv);
-int cmd_csr(struct cli *cli, int argc, char **argv);
-int cmd_selfsign(struct cli *cli, int argc, char **argv);
-int cmd_convert(struct cli *cli, int argc, char **argv);
-int cmd_chain(struct cli *cli, int argc, char **argv);
-int cmd_import(struct cli *cli, int argc, char **argv);
-int cmd_check(struct cli *cli, int argc, char **argv);
-int cmd_dns(struct cli *cli, int argc, char **argv);
+/* Opens the token uri_text selects (what names it in errors: "key URI")
+ * as the running command's row says (its needs, plus extra for an option
+ * that needs more, such as check --tls), into ctx. Returns the exit status:
+ * EXIT_OK with ctx open (free it with token_ctx_free), EXIT_USAGE for a
+ * malformed URI, EXIT_FAIL (reported). */
+int cli_open_token(struct cli *cli, const char *uri_text, const char *what, unsigned extra,
+                   struct token_ctx *ctx);
+
+/* What the workflow needs to open a token itself, when the URI is known
+ * only later (csr --batch meets it in its first line). */
+struct token_opening cli_token_opening(const struct cli *cli, unsigned extra);
 
 #endif

@@ -1,17 +1,14 @@
 /* p11cert convert: whatever a CA sent back (PEM, DER, PKCS#7, PKCS#12), as
  * PEM certificates, leaf first when they form a chain. A private key in a
- * PKCS#12 file is never written unless asked (convert-key.c does that). */
+ * PKCS#12 file is never written unless asked. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/pem.h>
-
-#include "commands/cli.h"
-#include "workflow/convert-key.h"
+#include "commands/commands.h"
 #include "util/json-out.h"
 #include "util/outfile.h"
-#include "x509/chain.h"
-#include "x509/decode.h"
+#include "workflow/convert.h"
 #include "x509/x509.h"
 
 enum {
@@ -56,145 +53,74 @@ struct convert_args {
     int der, force;
 };
 
-static int parse_args(struct cli *cli, int argc, char **argv, struct convert_args *a, char ***files,
-                      int *n_files)
+static int take(void *opts, int id, const char *arg)
 {
-    struct cli_parser parser;
-    P11KitUri *uri = NULL;
-    const char *arg;
-    int opt, ret = EXIT_USAGE;
+    struct convert_args *a = opts;
 
-    memset(a, 0, sizeof(*a));
-    if (cli_parser_init(&parser, cli, &spec, argc, argv) < 0)
-        return EXIT_FAIL;
-    while ((opt = cli_next(&parser, &arg)) >= 0) {
-        switch (opt) {
-        case OPT_OUT:
-            a->out = arg;
-            break;
-        case OPT_DER:
-            a->der = 1;
-            break;
-        case OPT_PASSWORD_SOURCE:
-            if (cli_parse_secret_source("--password-source", arg, &a->password) < 0)
-                goto cleanup;
-            break;
-        case OPT_FORCE:
-            a->force = 1;
-            break;
-        case OPT_IMPORT_KEY:
-            a->import_key = arg;
-            break;
-        case OPT_LABEL:
-            a->label = arg;
-            break;
-        case OPT_KEY_OUT:
-            a->key_out = arg;
-            break;
-        }
-    }
-    if (opt == CLI_HELP)
-        ret = EXIT_OK;
-    if (opt != CLI_END || (*n_files = cli_args(&parser, files)) < 0)
-        goto cleanup;
-    if (a->der && !a->out)
-        cli_usage_error("--der writes binary: give --out F too");
-    else if (a->import_key && (!a->label || !*a->label))
-        cli_usage_error("--import-key needs --label L: the key's label on the token");
-    else if (a->label && !a->import_key)
-        cli_usage_error("--label names the key put on a token: give --import-key TOKEN-URI too");
-    else if (a->out && a->key_out && strcmp(a->out, a->key_out) == 0)
-        cli_usage_error("--out and --key-out name the same file");
-    else if (a->import_key && !(uri = token_uri_parse(a->import_key, "token URI")))
-        ; /* a malformed URI is a usage error, found before any file is read */
-    else
-        ret = -1; /* go on */
-    p11_kit_uri_free(uri);
-cleanup:
-    cli_parser_free(&parser);
-    return ret;
+    if (id == OPT_PASSWORD_SOURCE)
+        return cli_parse_secret_source("--password-source", arg, &a->password);
+    if (id == OPT_OUT)
+        a->out = arg;
+    else if (id == OPT_DER)
+        a->der = 1;
+    else if (id == OPT_FORCE)
+        a->force = 1;
+    else if (id == OPT_IMPORT_KEY)
+        a->import_key = arg;
+    else if (id == OPT_LABEL)
+        a->label = arg;
+    else if (id == OPT_KEY_OUT)
+        a->key_out = arg;
+    return 0;
 }
 
-/* The certificates leaf first, then its issuer and so on, then whatever
- * is not on that path in input order; input order when no single leaf. */
-static STACK_OF(X509) *order_certificates(STACK_OF(X509) *all, int *chained)
+/* The usage errors found before any file is read. */
+static int check_args(const struct convert_args *a)
 {
-    struct x509_chain_request req = {0};
-    struct x509_chain_diag diag;
-    struct x509_path path = {0};
-    STACK_OF(X509) *ordered = sk_X509_new_null();
-    int n_path = 0;
+    const char *why = NULL;
+    P11KitUri *uri = NULL;
 
-    *chained = 0;
-    if (!ordered)
-        return NULL;
-    req.certs = all;
-    req.order_only = 1;
-    if (sk_X509_num(all) > 1 && x509_path_build(&req, &path, &diag) == 0 &&
-        sk_X509_num(path.certs) > 1) {
-        n_path = sk_X509_num(path.certs);
-        *chained = n_path;
-    }
-    for (int i = 0; i < n_path; i++)
-        sk_X509_push(ordered, sk_X509_value(path.certs, i));
-    for (int i = 0; i < sk_X509_num(all); i++) {
-        X509 *cert = sk_X509_value(all, i);
-        int on_path = 0;
-
-        for (int k = 0; k < n_path && !on_path; k++)
-            on_path = X509_cmp(cert, sk_X509_value(path.certs, k)) == 0;
-        if (!on_path)
-            sk_X509_push(ordered, cert);
-    }
-    /* The path's certificates are all's own objects (the store hands back
-     * what it was given), so ordered may borrow them from all. */
-    x509_path_free(&path);
-    return ordered;
+    if (a->der && !a->out)
+        why = "--der writes binary: give --out F too";
+    else if (a->import_key && (!a->label || !*a->label))
+        why = "--import-key needs --label L: the key's label on the token";
+    else if (a->label && !a->import_key)
+        why = "--label names the key put on a token: give --import-key TOKEN-URI too";
+    else if (a->out && a->key_out && strcmp(a->out, a->key_out) == 0)
+        why = "--out and --key-out name the same file";
+    if (why)
+        cli_usage_error("%s", why);
+    else if (a->import_key && (uri = token_uri_parse(a->import_key, "token URI")))
+        p11_kit_uri_free(uri);
+    return why || (a->import_key && !uri) ? -1 : 0;
 }
 
 /* What --import-key / --key-out do with the one private key, or the note
  * that it was left alone. */
-static int handle_key(struct cli *cli, const struct convert_args *a, EVP_PKEY *key,
-                      const char *key_file, int n_keys, STACK_OF(X509) *ordered)
+static int handle_key(struct cli *cli, const struct convert_args *a, const struct convert_result *r)
 {
-    int asked = a->import_key || a->key_out;
+    struct token_ctx ctx;
+    int ret;
 
-    if (!asked) {
-        if (key) {
-            notef("\"%s\" holds a private key: it was not written", key_file);
+    if (!a->import_key && !a->key_out) {
+        if (r->key) {
+            notef("\"%s\" holds a private key: it was not written", r->key_file);
             notef("--import-key TOKEN-URI --label L puts it on a token; --key-out F writes it "
                   "to a file");
         }
-        return 0;
+        return EXIT_OK;
     }
-    if (n_keys == 0) {
-        errorf("no private key among the inputs: %s needs a PKCS#12 file that holds one",
-               a->import_key ? "--import-key" : "--key-out");
-        return -1;
+    if ((ret = convert_one_key(r, a->import_key ? "--import-key" : "--key-out")) != EXIT_OK)
+        return ret;
+    if (a->import_key) {
+        memset(&ctx, 0, sizeof(ctx));
+        if ((ret = cli_open_token(cli, a->import_key, "token URI", 0, &ctx)) == EXIT_OK)
+            ret = convert_key_import(&ctx, a->label, r->key, r->ordered);
+        token_ctx_free(&ctx);
+        if (ret != EXIT_OK)
+            return ret;
     }
-    if (n_keys > 1) {
-        errorf("%d inputs hold a private key: convert them one at a time", n_keys);
-        return -1;
-    }
-    if (a->import_key && convert_key_import(cli, a->import_key, a->label, key, ordered) < 0)
-        return -1;
-    if (a->key_out && convert_key_write(a->key_out, a->force, key) < 0)
-        return -1;
-    return 0;
-}
-
-static BIO *encode_all(STACK_OF(X509) *certs, int der)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-
-    for (int i = 0; bio && i < sk_X509_num(certs); i++) {
-        X509 *cert = sk_X509_value(certs, i);
-        if (!(der ? i2d_X509_bio(bio, cert) : PEM_write_bio_X509(bio, cert))) {
-            BIO_free(bio);
-            return NULL;
-        }
-    }
-    return bio;
+    return a->key_out ? convert_key_write(a->key_out, a->force, r->key) : EXIT_OK;
 }
 
 static void print_summary(const char *out, STACK_OF(X509) *certs, int chained, int der)
@@ -209,46 +135,40 @@ static void print_summary(const char *out, STACK_OF(X509) *certs, int chained, i
     }
 }
 
-static int write_output(struct cli *cli, const struct convert_args *a, STACK_OF(X509) *certs,
-                        json_t *formats, int chained, int has_key)
+static int write_output(struct cli *cli, const struct convert_args *a,
+                        const struct convert_result *r)
 {
+    STACK_OF(X509) *certs = r->ordered;
+    BIO *data = x509_certs_encode(certs, 0, sk_X509_num(certs), a->der);
     json_t *doc = NULL, *list = json_array();
-    BIO *data = encode_all(certs, a->der);
     char *bytes = NULL;
-    long len = 0;
-    int ret = -1;
+    long len;
+    int ret = EXIT_FAIL;
 
-    if (!data || !list) {
-        errorf("cannot encode the certificates: %s", msg_openssl_reason());
+    if (!data || !list || (len = BIO_get_mem_data(data, &bytes)) < 0)
         goto cleanup;
-    }
-    len = BIO_get_mem_data(data, &bytes);
     if (cli->json) {
         for (int i = 0; i < sk_X509_num(certs); i++)
             json_array_append_new(list, x509_certificate_json(sk_X509_value(certs, i)));
-        doc = json_pack("{s:O, s:O, s:s?, s:b, s:b}", "certificates", list, "format", formats,
-                        "out", a->out, "leaf_first", chained, "private_key_found", has_key);
-        if (!doc) {
+        if (!(doc = json_pack("{s:O, s:O, s:s?, s:b, s:b}", "certificates", list, "format",
+                              r->formats, "out", a->out, "leaf_first", r->chained,
+                              "private_key_found", r->n_keys > 0))) {
             errorf("out of memory");
             goto cleanup;
         }
+        if (!a->out)
+            json_object_set_new(doc, "pem", json_stringn(bytes, (size_t)len));
     }
-    if (cli->json && !a->out) {
-        json_object_set_new(doc, "pem", json_stringn(bytes, (size_t)len));
-        ret = json_out_print(doc);
-        doc = NULL;
-        goto cleanup;
-    }
-    if (outfile_write(a->out, a->force, 0644, bytes, (size_t)len) < 0)
+    if ((a->out || !cli->json) && outfile_write(a->out, a->force, 0644, bytes, (size_t)len) < 0)
         goto cleanup;
     if (cli->json) {
-        ret = json_out_print(doc);
+        ret = json_out_print(doc) < 0 ? EXIT_FAIL : EXIT_OK;
         doc = NULL;
         goto cleanup;
     }
     if (a->out)
-        print_summary(a->out, certs, chained, a->der);
-    ret = 0;
+        print_summary(a->out, certs, r->chained, a->der);
+    ret = EXIT_OK;
 cleanup:
     json_decref(doc);
     json_decref(list);
@@ -259,78 +179,23 @@ cleanup:
 int cmd_convert(struct cli *cli, int argc, char **argv)
 {
     struct convert_args a;
-    struct x509_bundle *bundles = NULL;
-    STACK_OF(X509) *all = sk_X509_new_null(), *ordered = NULL;
-    json_t *formats = json_array();
-    EVP_PKEY *key = NULL;
-    const char *key_file = NULL;
-    char **files;
-    int n_files = 0, n_keys = 0, dropped, chained = 0, ret;
+    struct convert_result result;
+    struct convert_request req;
+    struct cli_args args;
+    int ret;
 
-    ret = parse_args(cli, argc, argv, &a, &files, &n_files);
-    if (ret >= 0)
-        goto cleanup;
-    ret = EXIT_FAIL;
-    if (!all || !formats || !(bundles = calloc((size_t)n_files, sizeof(*bundles)))) {
-        errorf("out of memory");
-        goto cleanup;
-    }
+    memset(&a, 0, sizeof(a));
+    memset(&result, 0, sizeof(result));
+    if (cli_parse(cli, &spec, argc, argv, take, &a, &args, &ret) < 0)
+        return ret;
+    if (check_args(&a) < 0)
+        return EXIT_USAGE;
     if (outfile_check(a.out, a.force) < 0 || outfile_check(a.key_out, a.force) < 0)
-        goto cleanup;
-    for (int i = 0; i < n_files; i++) {
-        struct x509_bundle *b = &bundles[i];
-
-        if (x509_decode_file(files[i], &a.password, b) < 0)
-            goto cleanup;
-        debugf("\"%s\": %s, %d certificate(s)%s", files[i], b->format, sk_X509_num(b->certs),
-               b->key ? " and a private key" : "");
-        json_array_append_new(formats, json_string(b->format));
-        if (b->key) {
-            n_keys++;
-            key = b->key;
-            key_file = files[i];
-        }
-        for (int k = 0; k < sk_X509_num(b->certs); k++) {
-            X509 *cert = sk_X509_value(b->certs, k);
-            if (!X509_up_ref(cert) || !sk_X509_push(all, cert)) {
-                errorf("out of memory");
-                goto cleanup;
-            }
-        }
-    }
-    if ((dropped = x509_certs_dedup(all)) < 0) {
-        errorf("cannot compare the certificates: out of memory");
-        goto cleanup;
-    }
-    if (dropped > 0)
-        notef("%d duplicate certificate%s dropped", dropped, dropped == 1 ? "" : "s");
-    if (a.der && sk_X509_num(all) > 1) {
-        cli_usage_error("--der writes one certificate; the inputs hold %d: leave out --der for "
-                        "PEM",
-                        sk_X509_num(all));
-        ret = EXIT_USAGE;
-        goto cleanup;
-    }
-    if (!(ordered = order_certificates(all, &chained))) {
-        errorf("out of memory");
-        goto cleanup;
-    }
-    if (!chained && sk_X509_num(all) > 1)
-        notef("the certificates do not form one chain from a single leaf: written in input "
-              "order");
-    else if (chained && chained < sk_X509_num(all))
-        notef("%d certificate%s not on the leaf's path: written after it in input order",
-              sk_X509_num(all) - chained, sk_X509_num(all) - chained == 1 ? " is" : "s are");
-    if (handle_key(cli, &a, key, key_file, n_keys, ordered) < 0 ||
-        write_output(cli, &a, ordered, formats, chained, n_keys > 0) < 0)
-        goto cleanup;
-    ret = EXIT_OK;
-cleanup:
-    for (int i = 0; bundles && i < n_files; i++)
-        x509_bundle_free(&bundles[i]);
-    free(bundles);
-    sk_X509_free(ordered);
-    sk_X509_pop_free(all, X509_free);
-    json_decref(formats);
+        return EXIT_FAIL;
+    req = (struct convert_request){args.v, args.n, &a.password, a.der};
+    if ((ret = convert_read(&req, &result)) == EXIT_OK &&
+        (ret = handle_key(cli, &a, &result)) == EXIT_OK)
+        ret = write_output(cli, &a, &result);
+    convert_result_free(&result);
     return ret;
 }

@@ -1,10 +1,11 @@
-/* p11cert csr: a PKCS#10 request signed on the token. */
+/* p11cert csr: a PKCS#10 request signed on the token, or many (--batch). */
+#include <stdio.h>
 #include <string.h>
 
-#include "commands/cli.h"
+#include "commands/commands.h"
+#include "commands/sign-options.h"
+#include "util/json-out.h"
 #include "workflow/csr-batch.h"
-#include "workflow/sign-job.h"
-#include "x509/x509.h"
 
 enum {
     OPT_PSS = 20,
@@ -34,71 +35,100 @@ static const struct cli_spec spec = {
     1,
 };
 
+struct csr_args {
+    struct sign_request req;
+    const char *batch;
+    int der;
+};
+
+static int take(void *opts, int id, const char *arg)
+{
+    struct csr_args *a = opts;
+    int taken;
+
+    if (sign_options_take(&a->req, id, arg, &taken) < 0)
+        return -1;
+    if (id == OPT_PSS)
+        a->req.pss = 1;
+    else if (id == OPT_DER)
+        a->der = 1;
+    else if (id == OPT_BATCH)
+        a->batch = arg;
+    return 0;
+}
+
+static int print_batch_summary(struct cli *cli, const struct csr_batch_result *r)
+{
+    json_t *doc, *f;
+    size_t i;
+
+    if (cli->json) {
+        doc = json_pack("{s:I, s:I, s:O}", "requests", (json_int_t)r->requests, "written",
+                        (json_int_t)r->written, "failed", r->failed);
+        if (doc && r->stopped)
+            json_object_set_new(doc, "stopped_at_line", json_integer((json_int_t)r->stopped_line));
+        return json_out_print(doc);
+    }
+    printf("requests: %zu\nwritten: %zu\nfailed: %zu", r->requests, r->written,
+           json_array_size(r->failed));
+    json_array_foreach(r->failed, i, f)
+    {
+        printf("%s%lld", i ? ", " : " (line ",
+               (long long)json_integer_value(json_object_get(f, "line")));
+    }
+    printf("%s\n", json_array_size(r->failed) ? ")" : "");
+    return 0;
+}
+
+static int run_batch(struct cli *cli, const struct csr_args *a, int n_args)
+{
+    struct csr_batch_options opts = {a->batch, a->req.force, a->der, a->req.pss,
+                                     cli_token_opening(cli, 0)};
+    struct csr_batch_result result;
+    int ret;
+
+    if (n_args > 0 || a->req.subject || a->req.n_sans || a->req.hash || a->req.out) {
+        cli_usage_error("--batch takes KEY-URI, subject, san, hash and out from each line of "
+                        "FILE, not from the command line");
+        return EXIT_USAGE;
+    }
+    ret = csr_batch_run(&opts, &result);
+    if (result.read && print_batch_summary(cli, &result) < 0)
+        ret = EXIT_FAIL;
+    csr_batch_result_free(&result);
+    return ret;
+}
+
 int cmd_csr(struct cli *cli, int argc, char **argv)
 {
-    struct cli_parser parser;
-    struct sign_request request;
+    struct csr_args a;
+    struct cli_args args;
+    struct token_ctx ctx;
     struct sign_job job;
-    X509_REQ *req = NULL;
     BIO *data = NULL;
-    const char *arg;
-    struct csr_batch_options batch = {0};
-    char **args;
-    int opt, n_args, der = 0, ret = EXIT_USAGE;
+    int ret;
 
-    memset(&request, 0, sizeof(request));
+    memset(&a, 0, sizeof(a));
+    memset(&ctx, 0, sizeof(ctx));
     memset(&job, 0, sizeof(job));
-    if (cli_parser_init(&parser, cli, &spec, argc, argv) < 0)
-        return EXIT_FAIL;
-    while ((opt = cli_next(&parser, &arg)) >= 0) {
-        if (sign_job_option(&request, opt, arg) < 0)
-            goto cleanup;
-        if (opt == OPT_PSS)
-            request.pss = 1;
-        else if (opt == OPT_DER)
-            der = 1;
-        else if (opt == OPT_BATCH)
-            batch.file = arg;
-    }
-    if (opt == CLI_HELP)
-        ret = EXIT_OK;
-    if (opt != CLI_END || (n_args = cli_args(&parser, &args)) < 0)
-        goto cleanup;
-    if (batch.file) {
-        if (n_args > 0 || request.subject || request.n_sans || request.hash || request.out) {
-            cli_usage_error("--batch takes KEY-URI, subject, san, hash and out from each line "
-                            "of FILE, not from the command line");
-            goto cleanup;
-        }
-        batch.force = request.force;
-        batch.der = der;
-        batch.pss = request.pss;
-        ret = csr_batch_run(cli, &batch);
-        goto cleanup;
-    }
-    if (n_args != 1) {
+    if (cli_parse(cli, &spec, argc, argv, take, &a, &args, &ret) < 0)
+        return ret;
+    if (a.batch)
+        return run_batch(cli, &a, args.n);
+    if (args.n != 1) {
         cli_usage_error("missing argument: usage: p11cert csr %s", spec.usage);
-        goto cleanup;
+        return EXIT_USAGE;
     }
-    if (der && !request.out) {
+    if (a.der && !a.req.out) {
         cli_usage_error("--der writes binary: give --out F too");
-        goto cleanup;
+        return EXIT_USAGE;
     }
-    request.key_uri = args[0];
-    ret = sign_job_open(&job, cli, &request);
-    if (ret != EXIT_OK)
-        goto cleanup;
-    ret = EXIT_FAIL;
-    req = x509_request_new(job.subject, job.sans, job.signer.pubkey);
-    if (!req || signer_sign_request(&job.signer, req) < 0 ||
-        !(data = x509_request_encode(req, der)) ||
-        sign_job_output(cli, &job, "request", data, request.out, request.force, NULL) < 0)
-        goto cleanup;
-    ret = EXIT_OK;
-cleanup:
+    a.req.key_uri = args.v[0];
+    if ((ret = sign_options_open(cli, &a.req, &ctx, &job)) == EXIT_OK &&
+        (ret = sign_job_request(&job, a.der, &data)) == EXIT_OK)
+        ret = sign_options_output(cli, &job, "request", data, a.req.out, a.req.force, NULL);
     BIO_free(data);
-    X509_REQ_free(req);
     sign_job_close(&job);
-    cli_parser_free(&parser);
+    token_ctx_free(&ctx);
     return ret;
 }

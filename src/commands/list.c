@@ -1,10 +1,11 @@
 /* p11cert list: the objects on a token, with what matters about keys. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands/cli.h"
+#include "commands/commands.h"
 #include "util/json-out.h"
-#include "signer/pubkey.h"
+#include "x509/x509.h"
 
 static const struct cli_option options[] = {
     {0, NULL, NULL, NULL},
@@ -40,78 +41,49 @@ static const char *class_name(CK_OBJECT_CLASS cls)
 }
 
 /* "RSA 2048", "EC P-256", "Ed25519", or NULL for objects that are no key. */
-static const char *key_description(CK_ATTRIBUTE *attrs, char *buf, size_t len)
+static const char *key_description(const struct token_object *o, char *buf, size_t len)
 {
-    CK_KEY_TYPE type = *(CK_KEY_TYPE *)attrs[0].pValue;
     const char *curve;
 
-    if (attrs[0].ulValueLen == CK_UNAVAILABLE_INFORMATION)
+    if (!o->is_key)
         return NULL;
-    if (type == CKK_RSA) {
-        CK_ULONG bits =
-            attrs[1].ulValueLen != CK_UNAVAILABLE_INFORMATION
-                ? *(CK_ULONG *)attrs[1].pValue
-                : (attrs[2].ulValueLen != CK_UNAVAILABLE_INFORMATION ? attrs[2].ulValueLen * 8 : 0);
-        snprintf(buf, len, "RSA %lu", (unsigned long)bits);
-    } else if (type == CKK_EC || type == CKK_EC_EDWARDS) {
-        curve = attrs[3].ulValueLen != CK_UNAVAILABLE_INFORMATION
-                    ? x509_curve_name(attrs[3].pValue, attrs[3].ulValueLen)
-                    : NULL;
-        snprintf(buf, len, "%s%s", type == CKK_EC ? "EC " : "", curve ? curve : "?");
+    if (o->key_type == CKK_RSA) {
+        snprintf(buf, len, "RSA %lu", (unsigned long)o->bits);
+    } else if (o->key_type == CKK_EC || o->key_type == CKK_EC_EDWARDS) {
+        curve = o->ec_params_len ? x509_curve_name(o->ec_params, o->ec_params_len) : NULL;
+        snprintf(buf, len, "%s%s", o->key_type == CKK_EC ? "EC " : "", curve ? curve : "?");
     } else {
-        snprintf(buf, len, "key type 0x%lx", (unsigned long)type);
+        snprintf(buf, len, "key type 0x%lx", (unsigned long)o->key_type);
     }
     return buf;
 }
 
-static json_t *flag_json(CK_ATTRIBUTE *attr)
+static json_t *flag_json(int flag)
 {
-    if (attr->ulValueLen == CK_UNAVAILABLE_INFORMATION)
-        return json_null();
-    return json_boolean(*(CK_BBOOL *)attr->pValue);
+    return flag < 0 ? json_null() : json_boolean(flag);
 }
 
-static json_t *object_json(struct token_ctx *ctx, CK_OBJECT_HANDLE obj)
+static json_t *object_json(struct token_ctx *ctx, CK_OBJECT_HANDLE handle)
 {
-    CK_OBJECT_CLASS cls = (CK_OBJECT_CLASS)-1;
-    CK_KEY_TYPE type;
-    CK_ULONG bits;
-    CK_BBOOL sensitive, extractable, never_extractable;
-    unsigned char modulus[1024], params[128], id[TOKEN_ID_MAX];
-    char label[TOKEN_LABEL_MAX], key[64];
-    CK_ATTRIBUTE attrs[] = {
-        {CKA_KEY_TYPE, &type, sizeof(type)},
-        {CKA_MODULUS_BITS, &bits, sizeof(bits)},
-        {CKA_MODULUS, modulus, sizeof(modulus)},
-        {CKA_EC_PARAMS, params, sizeof(params)},
-        {CKA_SENSITIVE, &sensitive, sizeof(sensitive)},
-        {CKA_EXTRACTABLE, &extractable, sizeof(extractable)},
-        {CKA_NEVER_EXTRACTABLE, &never_extractable, sizeof(never_extractable)},
-        {CKA_CLASS, &cls, sizeof(cls)},
-        {CKA_ID, id, sizeof(id)},
-        {CKA_LABEL, label, sizeof(label) - 1},
-    };
-    CK_ULONG id_len;
-    char *uri;
+    struct token_object o;
+    char *uri, key[64];
     json_t *doc;
 
-    if (token_get_attributes(ctx, obj, attrs, sizeof(attrs) / sizeof(attrs[0])) < 0)
+    if (token_describe_object(ctx, handle, &o) < 0)
         return NULL;
-    id_len = attrs[8].ulValueLen == CK_UNAVAILABLE_INFORMATION ? 0 : attrs[8].ulValueLen;
-    label[attrs[9].ulValueLen == CK_UNAVAILABLE_INFORMATION ? 0 : attrs[9].ulValueLen] = '\0';
-    uri = token_object_uri(ctx, cls, id, id_len, label);
-    doc = json_pack("{s:s?, s:s, s:o, s:o}", "uri", uri, "class", class_name(cls), "label",
-                    json_out_text(label), "id", json_out_hex(id, id_len));
+    uri = token_object_uri(ctx, o.cls, o.id, o.id_len, o.label);
+    doc = json_pack("{s:s?, s:s, s:o, s:o}", "uri", uri, "class", class_name(o.cls), "label",
+                    json_out_text(o.label), "id", json_out_hex(o.id, o.id_len));
     free(uri);
-    if (doc && (cls == CKO_PRIVATE_KEY || cls == CKO_PUBLIC_KEY)) {
-        const char *desc = key_description(attrs, key, sizeof(key));
+    if (doc && (o.cls == CKO_PRIVATE_KEY || o.cls == CKO_PUBLIC_KEY)) {
+        const char *desc = key_description(&o, key, sizeof(key));
 
         json_object_set_new(doc, "key_type", desc ? json_string(desc) : json_null());
     }
-    if (doc && cls == CKO_PRIVATE_KEY) {
-        json_object_set_new(doc, "sensitive", flag_json(&attrs[4]));
-        json_object_set_new(doc, "extractable", flag_json(&attrs[5]));
-        json_object_set_new(doc, "never_extractable", flag_json(&attrs[6]));
+    if (doc && o.cls == CKO_PRIVATE_KEY) {
+        json_object_set_new(doc, "sensitive", flag_json(o.sensitive));
+        json_object_set_new(doc, "extractable", flag_json(o.extractable));
+        json_object_set_new(doc, "never_extractable", flag_json(o.never_extractable));
     }
     return doc;
 }
@@ -138,37 +110,25 @@ static void print_object(json_t *obj)
 
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
-    struct cli_parser parser;
+    struct cli_args args;
     struct token_ctx ctx;
-    P11KitUri *uri;
     CK_OBJECT_HANDLE *handles = NULL;
     CK_ULONG n_handles = 0, n_tmpl = 0;
     CK_ATTRIBUTE *tmpl;
     json_t *list = NULL, *obj;
-    const char *arg;
-    char **args;
-    int opt, n_args, ret = EXIT_USAGE;
     size_t i;
+    int ret;
 
     memset(&ctx, 0, sizeof(ctx));
-    if (cli_parser_init(&parser, cli, &spec, argc, argv) < 0)
-        return EXIT_FAIL;
-    while ((opt = cli_next(&parser, &arg)) >= 0)
-        ;
-    if (opt == CLI_HELP)
-        ret = EXIT_OK;
-    if (opt != CLI_END || (n_args = cli_args(&parser, &args)) < 0)
-        goto cleanup;
-    if (!(uri = token_uri_parse(n_args ? args[0] : NULL, "token URI")))
+    if (cli_parse(cli, &spec, argc, argv, NULL, NULL, &args, &ret) < 0)
+        return ret;
+    if ((ret = cli_open_token(cli, args.n ? args.v[0] : NULL, "token URI", 0, &ctx)) != EXIT_OK)
         goto cleanup;
     ret = EXIT_FAIL;
-    if (token_ctx_init(&ctx, &cli->token, uri) < 0 ||
-        token_open(&ctx, &cli->token, TOKEN_LOGIN_IF_PIN) < 0)
-        goto cleanup;
+    /* The URI's object attributes (object=, id=, type=) narrow the list. */
     tmpl = p11_kit_uri_get_attributes(ctx.uri, &n_tmpl);
-    if (token_list_objects(&ctx, tmpl, n_tmpl, &handles, &n_handles) < 0)
+    if (token_list_objects(&ctx, tmpl, n_tmpl, &handles, &n_handles) < 0 || !(list = json_array()))
         goto cleanup;
-    list = json_array();
     for (i = 0; i < n_handles; i++) {
         if (!(obj = object_json(&ctx, handles[i])))
             goto cleanup;
@@ -189,6 +149,5 @@ cleanup:
     json_decref(list);
     free(handles);
     token_ctx_free(&ctx);
-    cli_parser_free(&parser);
     return ret;
 }

@@ -2,8 +2,8 @@
  * the token. */
 #include <string.h>
 
-#include "commands/cli.h"
-#include "workflow/sign-job.h"
+#include "commands/commands.h"
+#include "commands/sign-options.h"
 #include "x509/x509.h"
 
 enum {
@@ -31,55 +31,61 @@ static const struct cli_spec spec = {
     1,
 };
 
+struct selfsign_args {
+    struct sign_request req;
+    unsigned long days;
+    int der;
+};
+
+static int take(void *opts, int id, const char *arg)
+{
+    struct selfsign_args *a = opts;
+    int taken;
+
+    if (sign_options_take(&a->req, id, arg, &taken) < 0)
+        return -1;
+    if (taken)
+        return 0;
+    if (id == OPT_DAYS)
+        return cli_parse_uint("--days", arg, MAX_DAYS, &a->days);
+    if (id == OPT_DER)
+        a->der = 1;
+    return 0;
+}
+
 int cmd_selfsign(struct cli *cli, int argc, char **argv)
 {
-    struct cli_parser parser;
-    struct sign_request request;
+    struct selfsign_args a;
+    struct cli_args args;
+    struct token_ctx ctx;
     struct sign_job job;
     X509 *cert = NULL;
     BIO *data = NULL;
     json_t *extra = NULL;
-    const char *arg;
-    char **args;
-    unsigned long days = 365;
-    int opt, der = 0, ret = EXIT_USAGE;
+    int ret;
 
-    memset(&request, 0, sizeof(request));
+    memset(&a, 0, sizeof(a));
+    memset(&ctx, 0, sizeof(ctx));
     memset(&job, 0, sizeof(job));
-    if (cli_parser_init(&parser, cli, &spec, argc, argv) < 0)
-        return EXIT_FAIL;
-    while ((opt = cli_next(&parser, &arg)) >= 0) {
-        if (sign_job_option(&request, opt, arg) < 0)
-            goto cleanup;
-        if (opt == OPT_DAYS && cli_parse_uint("--days", arg, MAX_DAYS, &days) < 0)
-            goto cleanup;
-        if (opt == OPT_DER)
-            der = 1;
-    }
-    if (opt == CLI_HELP)
-        ret = EXIT_OK;
-    if (opt != CLI_END || cli_args(&parser, &args) < 0)
-        goto cleanup;
-    if (der && !request.out) {
+    a.days = 365;
+    if (cli_parse(cli, &spec, argc, argv, take, &a, &args, &ret) < 0)
+        return ret;
+    if (a.der && !a.req.out) {
         cli_usage_error("--der writes binary: give --out F too");
-        goto cleanup;
+        return EXIT_USAGE;
     }
-    request.key_uri = args[0];
-    ret = sign_job_open(&job, cli, &request);
-    if (ret != EXIT_OK)
+    a.req.key_uri = args.v[0];
+    if ((ret = sign_options_open(cli, &a.req, &ctx, &job)) != EXIT_OK ||
+        (ret = sign_job_selfsigned(&job, a.days, a.der, &cert, &data)) != EXIT_OK)
         goto cleanup;
     ret = EXIT_FAIL;
-    cert = x509_selfsigned_new(job.subject, job.sans, job.signer.pubkey, days);
-    if (!cert || signer_sign_certificate(&job.signer, cert) < 0 ||
-        !(data = x509_certificate_encode(cert, der)) || !(extra = x509_certificate_json(cert)) ||
-        sign_job_output(cli, &job, "certificate", data, request.out, request.force, extra) < 0)
-        goto cleanup;
-    ret = EXIT_OK;
+    if ((extra = x509_certificate_json(cert)) != NULL)
+        ret = sign_options_output(cli, &job, "certificate", data, a.req.out, a.req.force, extra);
 cleanup:
     json_decref(extra);
     BIO_free(data);
     X509_free(cert);
     sign_job_close(&job);
-    cli_parser_free(&parser);
+    token_ctx_free(&ctx);
     return ret;
 }

@@ -1,10 +1,11 @@
 /* p11cert tokens: every slot with a token, as URIs an operator can paste. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands/cli.h"
-#include "util/json-out.h"
+#include "commands/commands.h"
 #include "token/profile.h"
+#include "util/json-out.h"
 
 static const struct cli_option options[] = {
     {0, NULL, NULL, NULL},
@@ -23,43 +24,38 @@ static const struct cli_spec spec = {
 
 static json_t *slot_json(const struct token_slot *slot, const struct token_profile *profile)
 {
-    char label[33], manufacturer[33], model[17], serial[17];
+    struct token_names names;
     const char *flags[16];
     size_t n_flags = token_flag_names(slot->info.flags, flags, 16);
     char *uri = token_slot_uri(slot);
-    json_t *list = json_array();
+    json_t *list = json_array(), *obj;
 
+    token_info_names(&slot->info, &names);
     for (size_t i = 0; i < n_flags; i++)
         json_array_append_new(list, json_string(flags[i]));
-    json_t *obj = json_pack(
-        "{s:s?, s:o, s:o, s:o, s:o, s:o, s:o}", "uri", uri, "label",
-        json_out_text(token_padded_string(label, slot->info.label, sizeof(slot->info.label))),
-        "manufacturer",
-        json_out_text(token_padded_string(manufacturer, slot->info.manufacturerID,
-                                          sizeof(slot->info.manufacturerID))),
-        "model",
-        json_out_text(token_padded_string(model, slot->info.model, sizeof(slot->info.model))),
-        "serial",
-        json_out_text(
-            token_padded_string(serial, slot->info.serialNumber, sizeof(slot->info.serialNumber))),
-        "module", json_out_text(slot->module->name), "flags", list);
-    json_object_set_new(obj, "profile", json_string(profile->name));
+    obj = json_pack("{s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "uri", uri, "label",
+                    json_out_text(names.label), "manufacturer", json_out_text(names.manufacturer),
+                    "model", json_out_text(names.model), "serial", json_out_text(names.serial),
+                    "module", json_out_text(slot->module->name), "flags", list, "profile",
+                    profile->name);
     free(uri);
     return obj;
 }
 
 static void print_slot(json_t *slot)
 {
+    static const char *const fields[] = {"label",  "manufacturer", "model",
+                                         "serial", "module",       "profile"};
     json_t *flags = json_object_get(slot, "flags"), *flag;
     size_t i;
 
     printf("%s\n", json_string_value(json_object_get(slot, "uri")));
-    printf("    label:        %s\n", json_string_value(json_object_get(slot, "label")));
-    printf("    manufacturer: %s\n", json_string_value(json_object_get(slot, "manufacturer")));
-    printf("    model:        %s\n", json_string_value(json_object_get(slot, "model")));
-    printf("    serial:       %s\n", json_string_value(json_object_get(slot, "serial")));
-    printf("    module:       %s\n", json_string_value(json_object_get(slot, "module")));
-    printf("    profile:      %s\n", json_string_value(json_object_get(slot, "profile")));
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        char key[16];
+
+        snprintf(key, sizeof(key), "%s:", fields[i]);
+        printf("    %-14s%s\n", key, json_string_value(json_object_get(slot, fields[i])));
+    }
     printf("    flags:       ");
     json_array_foreach(flags, i, flag)
     {
@@ -70,33 +66,24 @@ static void print_slot(json_t *slot)
 
 int cmd_tokens(struct cli *cli, int argc, char **argv)
 {
-    struct cli_parser parser;
+    struct cli_args args;
     struct token_ctx ctx;
     P11KitUri *uri;
     struct token_slot *slots = NULL;
-    size_t n_slots = 0;
+    size_t n_slots = 0, i;
     json_t *list = NULL, *slot;
-    const char *arg;
-    char **args;
-    int opt, n_args, ret = EXIT_USAGE;
-    size_t i;
+    int ret;
 
     memset(&ctx, 0, sizeof(ctx));
-    if (cli_parser_init(&parser, cli, &spec, argc, argv) < 0)
-        return EXIT_FAIL;
-    while ((opt = cli_next(&parser, &arg)) >= 0)
-        ;
-    if (opt == CLI_HELP)
-        ret = EXIT_OK;
-    if (opt != CLI_END || (n_args = cli_args(&parser, &args)) < 0)
-        goto cleanup;
-    if (!(uri = token_uri_parse(n_args ? args[0] : NULL, "URI")))
-        goto cleanup;
+    if (cli_parse(cli, &spec, argc, argv, NULL, NULL, &args, &ret) < 0)
+        return ret;
+    if (!(uri = token_uri_parse(args.n ? args.v[0] : NULL, "URI")))
+        return EXIT_USAGE;
     ret = EXIT_FAIL;
+    /* No session: the slots are listed straight from the modules. */
     if (token_ctx_init(&ctx, &cli->token, uri) < 0 ||
-        token_find_slots(&ctx, 1, &slots, &n_slots) < 0)
+        token_find_slots(&ctx, 1, &slots, &n_slots) < 0 || !(list = json_array()))
         goto cleanup;
-    list = json_array();
     for (i = 0; i < n_slots; i++) {
         struct token_profile profile;
 
@@ -119,6 +106,5 @@ cleanup:
     json_decref(list);
     free(slots);
     token_ctx_free(&ctx);
-    cli_parser_free(&parser);
     return ret;
 }

@@ -1,8 +1,9 @@
 /* The dns layer: custom domains pointed at a service endpoint with CNAME
  * records. The endpoints file (region -> host, pure parsing in
- * dns-endpoints.c), the records and their zone-file text (ldns, in
- * dns-records.c) and live checks against a resolver (ldns, in dns-query.c).
- * Nothing here parses argv or prints: the command (cmd-dns.c) does. */
+ * dns/endpoints.c), the records and their zone-file text (ldns, in
+ * dns/records.c) and live checks against a resolver (ldns, in dns/query.c).
+ * Nothing here parses argv or prints: workflow/domains.c and the dns
+ * commands do. */
 #ifndef P11CERT_DNS_H
 #define P11CERT_DNS_H
 

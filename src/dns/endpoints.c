@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/datafile.h"
+#include "util/readfile.h"
 
 #ifndef P11CERT_ENDPOINTS
 #define P11CERT_ENDPOINTS "/usr/local/share/p11cert/endpoints"
@@ -174,46 +175,17 @@ int dns_endpoints_parse(const char *text, size_t len, const char *name, struct d
 
 int dns_endpoints_read(const char *path, struct dns_endpoints *out, char *why, size_t why_len)
 {
-    struct stat st;
-    char *text = NULL;
-    ssize_t got;
-    size_t len = 0;
-    int fd, ret = -1;
+    struct file_data file;
+    char reason[256];
+    int ret;
 
     memset(out, 0, sizeof(*out));
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(why, why_len, "cannot read \"%s\": %s", path, strerror(errno));
+    if (file_read_all(path, ENDPOINTS_MAX_SIZE, &file, reason, sizeof(reason)) < 0) {
+        snprintf(why, why_len, "cannot read \"%s\": %s", path, reason);
         return -1;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        snprintf(why, why_len, "cannot read \"%s\": not a regular file", path);
-        goto cleanup;
-    }
-    if (st.st_size > ENDPOINTS_MAX_SIZE) {
-        snprintf(why, why_len, "\"%s\" is larger than %d bytes: not an endpoints file", path,
-                 ENDPOINTS_MAX_SIZE);
-        goto cleanup;
-    }
-    text = malloc((size_t)st.st_size + 1);
-    if (!text) {
-        snprintf(why, why_len, "out of memory");
-        goto cleanup;
-    }
-    while (len < (size_t)st.st_size &&
-           (got = read(fd, text + len, (size_t)st.st_size - len)) != 0) {
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            snprintf(why, why_len, "cannot read \"%s\": %s", path, strerror(errno));
-            goto cleanup;
-        }
-        len += (size_t)got;
-    }
-    ret = dns_endpoints_parse(text, len, path, out, why, why_len);
-cleanup:
-    free(text);
-    close(fd);
+    ret = dns_endpoints_parse((const char *)file.data, file.len, path, out, why, why_len);
+    file_data_free(&file);
     return ret;
 }
 

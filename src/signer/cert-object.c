@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "signer/pubkey.h"
 #include "util/msg.h"
 #include "x509/parse.h"
 #include "x509/x509.h"
@@ -25,7 +26,7 @@ static void ck_date(const ASN1_TIME *t, CK_DATE *out)
     memcpy(out->day, text + 6, 2);
 }
 
-int x509_certificate_object(X509 *cert, struct token_certificate *out, unsigned char **buffer)
+int signer_certificate_object(X509 *cert, struct token_certificate *out, unsigned char **buffer)
 {
     int value = i2d_X509(cert, NULL);
     int subject = i2d_X509_NAME(X509_get_subject_name(cert), NULL);
@@ -54,9 +55,40 @@ int x509_certificate_object(X509 *cert, struct token_certificate *out, unsigned 
     return 0;
 }
 
-char *x509_certificate_label(X509 *cert)
+int signer_store_certificate(struct token_ctx *ctx, X509 *cert, const unsigned char *id,
+                             CK_ULONG id_len, const char *label, int full, int *already)
 {
-    const char *cn = x509_name_common_name(X509_get_subject_name(cert));
+    struct token_certificate object;
+    unsigned char *buffer;
+    int ret;
 
-    return cn ? strdup(cn) : x509_name_text(X509_get_subject_name(cert));
+    if (signer_certificate_object(cert, &object, &buffer) < 0)
+        return -1;
+    object.id = id;
+    object.id_len = id_len;
+    object.label = label;
+    object.authority = id == NULL;
+    object.full = full;
+    ret = token_store_certificate(ctx, &object, already);
+    OPENSSL_free(buffer);
+    return ret;
+}
+
+int signer_find_certified_key(struct token_ctx *ctx, X509 *cert, P11KitUri *key_uri,
+                              struct token_key *key, int *found)
+{
+    struct token_pubkey pk;
+    EVP_PKEY *token_pub;
+
+    *found = 0;
+    if (signer_pubkey_to_token(X509_get0_pubkey(cert), &pk) < 0)
+        return -1;
+    if (!key_uri)
+        return token_find_key_by_public(ctx, &pk, key, found);
+    if (token_find_key(ctx, key_uri, key) < 0 ||
+        !(token_pub = signer_pubkey_from_token(&key->pubkey)))
+        return -1;
+    *found = EVP_PKEY_eq(token_pub, X509_get0_pubkey(cert)) == 1;
+    EVP_PKEY_free(token_pub);
+    return 0;
 }

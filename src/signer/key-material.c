@@ -12,8 +12,8 @@
 
 /* Appends a BIGNUM parameter to the secret buffer, padded to width bytes
  * when width is not 0, and to the private template. */
-static int add_bn(struct key_material *m, EVP_PKEY *key, const char *name, CK_ATTRIBUTE_TYPE type,
-                  int width)
+static int add_bn(struct signer_key_material *m, EVP_PKEY *key, const char *name,
+                  CK_ATTRIBUTE_TYPE type, int width)
 {
     BIGNUM *bn = NULL;
     int len, ok = 0;
@@ -32,7 +32,7 @@ static int add_bn(struct key_material *m, EVP_PKEY *key, const char *name, CK_AT
     return ok;
 }
 
-static int rsa_material(struct key_material *m, EVP_PKEY *key)
+static int rsa_material(struct signer_key_material *m, EVP_PKEY *key)
 {
     struct token_pubkey *pk = &m->pubkey;
 
@@ -49,7 +49,7 @@ static int rsa_material(struct key_material *m, EVP_PKEY *key)
            add_bn(m, key, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, CKA_COEFFICIENT, 0);
 }
 
-static int ec_material(struct key_material *m, EVP_PKEY *key)
+static int ec_material(struct signer_key_material *m, EVP_PKEY *key)
 {
     struct token_pubkey *pk = &m->pubkey;
     size_t raw_len = sizeof(m->secret) - m->used;
@@ -68,23 +68,23 @@ static int ec_material(struct key_material *m, EVP_PKEY *key)
     return 1;
 }
 
-int x509_key_material(EVP_PKEY *key, struct key_material *m)
+int signer_key_material(EVP_PKEY *key, struct signer_key_material *m)
 {
     int ok;
 
     memset(m, 0, sizeof(*m));
-    if (x509_pubkey_to_token(key, &m->pubkey) < 0)
+    if (signer_pubkey_to_token(key, &m->pubkey) < 0)
         return -1;
     ok = m->pubkey.type == CKK_RSA ? rsa_material(m, key) : ec_material(m, key);
     if (!ok) {
         errorf("cannot read the private key's values: %s", msg_openssl_reason());
-        x509_key_material_wipe(m);
+        signer_key_material_wipe(m);
         return -1;
     }
     return 0;
 }
 
-void x509_key_material_wipe(struct key_material *m)
+void signer_key_material_wipe(struct signer_key_material *m)
 {
     OPENSSL_cleanse(m->secret, sizeof(m->secret));
     m->used = 0;

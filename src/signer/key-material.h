@@ -1,13 +1,13 @@
 /* A software private key (from a PFX) as PKCS#11 attributes, for putting it
  * on a token. The bytes live in one buffer that is wiped when done. */
-#ifndef P11CERT_X509_KEYMATERIAL_H
-#define P11CERT_X509_KEYMATERIAL_H
+#ifndef P11CERT_SIGNER_KEY_MATERIAL_H
+#define P11CERT_SIGNER_KEY_MATERIAL_H
 
 #include <openssl/evp.h>
 
 #include "token/token.h"
 
-struct key_material {
+struct signer_key_material {
     CK_KEY_TYPE type;
     CK_ATTRIBUTE priv[10]; /* the private half's values */
     CK_ULONG n_priv;
@@ -20,9 +20,9 @@ struct key_material {
 
 /* Fills m from an RSA, EC (P-256/384/521) or Ed25519 key. Reports its own
  * errors; m is wiped on failure. */
-int x509_key_material(EVP_PKEY *key, struct key_material *m);
+int signer_key_material(EVP_PKEY *key, struct signer_key_material *m);
 
 /* Wipes the private values. */
-void x509_key_material_wipe(struct key_material *m);
+void signer_key_material_wipe(struct signer_key_material *m);
 
 #endif

@@ -9,15 +9,14 @@
 /* The slot libp11 sees for the token ctx opened: same serial and label. */
 static PKCS11_SLOT *same_token(struct libp11_key *k, const CK_TOKEN_INFO *info)
 {
-    char serial[17], label[33];
+    struct token_names names;
 
-    token_padded_string(serial, info->serialNumber, sizeof(info->serialNumber));
-    token_padded_string(label, info->label, sizeof(info->label));
+    token_info_names(info, &names);
     for (unsigned int i = 0; i < k->n_slots; i++) {
         PKCS11_TOKEN *t = k->slots[i].token;
 
-        if (t && t->serialnr && t->label && strcmp(t->serialnr, serial) == 0 &&
-            strcmp(t->label, label) == 0)
+        if (t && t->serialnr && t->label && strcmp(t->serialnr, names.serial) == 0 &&
+            strcmp(t->label, names.label) == 0)
             return &k->slots[i];
     }
     return NULL;
@@ -81,8 +80,7 @@ void signer_libp11_key_free(struct libp11_key *k)
     if (k->slots) {
         /* C_CloseAllSessions on the slot: ours goes too. */
         PKCS11_release_all_slots(k->ctx, k->slots, k->n_slots);
-        k->token->session = CK_INVALID_HANDLE;
-        k->token->logged_in = 0;
+        token_session_lost(k->token);
     }
     if (k->ctx) {
         /* The module stays initialized for token_ctx_free's C_Finalize. */

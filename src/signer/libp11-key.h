@@ -2,8 +2,8 @@
  * the library servers (nginx, openssl s_server) load token keys with, so a
  * handshake made with it is the one they will make. libp11 enumerates
  * objects: it serves check --tls, never a hot path. */
-#ifndef P11CERT_SIGNER_LIBP11_H
-#define P11CERT_SIGNER_LIBP11_H
+#ifndef P11CERT_SIGNER_LIBP11_KEY_H
+#define P11CERT_SIGNER_LIBP11_KEY_H
 
 #include <libp11.h>
 

@@ -12,6 +12,7 @@
 #include <openssl/sha.h>
 
 #include "util/msg.h"
+#include "x509/x509.h"
 
 /* CKA_EC_POINT is a DER OCTET STRING around the point on most tokens and
  * the raw point on a few: take whichever this is. */
@@ -29,24 +30,6 @@ static const unsigned char *ec_point_raw(const struct token_pubkey *pk, size_t *
     *holder = NULL;
     *len = pk->ec_point_len;
     return pk->ec_point;
-}
-
-/* The curve's NID from CKA_EC_PARAMS: an OID, or the PrintableString
- * "edwards25519" some tokens use. */
-static int ec_params_nid(const struct token_pubkey *pk)
-{
-    const unsigned char *p = pk->ec_params;
-    ASN1_OBJECT *oid = d2i_ASN1_OBJECT(NULL, &p, (long)pk->ec_params_len);
-    int nid = NID_undef;
-
-    if (oid) {
-        nid = OBJ_obj2nid(oid);
-        ASN1_OBJECT_free(oid);
-    } else if (pk->ec_params_len > 2 &&
-               memmem(pk->ec_params, pk->ec_params_len, "edwards25519", 12) != NULL) {
-        nid = NID_ED25519;
-    }
-    return nid;
 }
 
 static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *bld)
@@ -84,7 +67,7 @@ static EVP_PKEY *ec_from_token(const struct token_pubkey *pk)
     ASN1_OCTET_STRING *holder = NULL;
     size_t len;
     const unsigned char *point = ec_point_raw(pk, &len, &holder);
-    int nid = ec_params_nid(pk);
+    int nid = x509_curve_nid(pk->ec_params, pk->ec_params_len);
     EVP_PKEY *pkey = NULL;
 
     if (nid == NID_ED25519 || pk->type == CKK_EC_EDWARDS) {
@@ -103,7 +86,7 @@ static EVP_PKEY *ec_from_token(const struct token_pubkey *pk)
     return pkey;
 }
 
-EVP_PKEY *x509_pubkey_from_token(const struct token_pubkey *pk)
+EVP_PKEY *signer_pubkey_from_token(const struct token_pubkey *pk)
 {
     EVP_PKEY *pkey = NULL;
 
@@ -160,7 +143,7 @@ static int wrap_point(const unsigned char *point, size_t len, struct token_pubke
     return ok;
 }
 
-int x509_pubkey_to_token(EVP_PKEY *pkey, struct token_pubkey *pk)
+int signer_pubkey_to_token(EVP_PKEY *pkey, struct token_pubkey *pk)
 {
     unsigned char point[160];
     size_t point_len = sizeof(point);
@@ -203,31 +186,7 @@ int x509_pubkey_to_token(EVP_PKEY *pkey, struct token_pubkey *pk)
     return ok ? 0 : -1;
 }
 
-const char *x509_pubkey_describe(const EVP_PKEY *pkey, char *buf, size_t len)
-{
-    char group[64] = "";
-
-    switch (EVP_PKEY_get_base_id(pkey)) {
-    case EVP_PKEY_RSA:
-        snprintf(buf, len, "RSA %d", EVP_PKEY_get_bits(pkey));
-        break;
-    case EVP_PKEY_EC:
-        EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-                                       NULL);
-        snprintf(buf, len, "EC %s",
-                 EC_curve_nid2nist(OBJ_sn2nid(group)) ? EC_curve_nid2nist(OBJ_sn2nid(group))
-                                                      : group);
-        break;
-    case EVP_PKEY_ED25519:
-        snprintf(buf, len, "Ed25519");
-        break;
-    default:
-        snprintf(buf, len, "%s", EVP_PKEY_get0_type_name(pkey));
-    }
-    return buf;
-}
-
-int x509_pubkey_id(const struct token_pubkey *pk, unsigned char id[20])
+int signer_pubkey_id(const struct token_pubkey *pk, unsigned char id[20])
 {
     ASN1_OCTET_STRING *holder = NULL;
     const unsigned char *value;
@@ -242,32 +201,4 @@ int x509_pubkey_id(const struct token_pubkey *pk, unsigned char id[20])
     SHA1(value, len, id);
     ASN1_OCTET_STRING_free(holder);
     return len ? 0 : -1;
-}
-
-int x509_curve_params(int nid, unsigned char *out, size_t out_len)
-{
-    ASN1_OBJECT *oid = OBJ_nid2obj(nid);
-    unsigned char *p = out;
-    int len = oid ? i2d_ASN1_OBJECT(oid, NULL) : -1;
-
-    if (len <= 0 || (size_t)len > out_len)
-        return -1;
-    return i2d_ASN1_OBJECT(oid, &p);
-}
-
-const char *x509_curve_name(const unsigned char *params, size_t len)
-{
-    struct token_pubkey pk;
-    int nid;
-
-    if (len > sizeof(pk.ec_params))
-        return NULL;
-    memcpy(pk.ec_params, params, len);
-    pk.ec_params_len = len;
-    nid = ec_params_nid(&pk);
-    if (nid == NID_undef)
-        return NULL;
-    if (nid == NID_ED25519)
-        return "Ed25519";
-    return EC_curve_nid2nist(nid) ? EC_curve_nid2nist(nid) : OBJ_nid2sn(nid);
 }

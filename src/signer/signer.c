@@ -79,7 +79,7 @@ int signer_init(struct signer *s, struct token_ctx *ctx, const struct token_key 
     }
     if (type == CKK_EC_EDWARDS)
         s->md = NULL; /* Ed25519 hashes inside; no choice of hash */
-    s->pubkey = x509_pubkey_from_token(&key->pubkey);
+    s->pubkey = signer_pubkey_from_token(&key->pubkey);
     if (!s->pubkey)
         return -1;
     s->algor = algorithm_from_openssl(s->pubkey, s->md, pss);
@@ -215,7 +215,8 @@ static int sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, 
     return token_sign(s->ctx, s->key->priv, &mech, input, input_len, sig, sig_len);
 }
 
-int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, char *why, size_t why_len)
+int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, int *verified, char *why,
+                          size_t why_len)
 {
     unsigned char data[64], sig[SIGNATURE_MAX];
     CK_ULONG sig_len;
@@ -223,6 +224,7 @@ int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, char *why, siz
     EVP_PKEY_CTX *pctx = NULL;
     int ret = -1;
 
+    *verified = 0;
     if (!mctx || RAND_bytes(data, sizeof(data)) != 1) {
         errorf("cannot make a test message: %s", msg_openssl_reason());
         goto cleanup;
@@ -237,11 +239,12 @@ int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, char *why, siz
         ret = 0;
         goto cleanup;
     }
-    ret = EVP_DigestVerify(mctx, sig, sig_len, data, sizeof(data)) == 1;
-    if (!ret)
+    *verified = EVP_DigestVerify(mctx, sig, sig_len, data, sizeof(data)) == 1;
+    if (!*verified)
         snprintf(why, why_len,
                  "a signature made on the token does not verify with the "
                  "certificate's public key");
+    ret = 0;
 cleanup:
     EVP_MD_CTX_free(mctx);
     return ret;

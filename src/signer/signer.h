@@ -34,10 +34,12 @@ int signer_sign_request(struct signer *s, X509_REQ *req);
 /* Same for a certificate: both algorithm identifiers are set first. */
 int signer_sign_certificate(struct signer *s, X509 *cert);
 
-/* Signs data (a fresh test message) on the token and checks the signature
- * with verify_key — the certificate's key, say — as OpenSSL verifies it.
- * Returns 1 verified, 0 not (reported in why), -1 error (reported). */
-int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, char *why, size_t why_len);
+/* Signs a fresh test message on the token and checks the signature with
+ * verify_key — the certificate's key, say — as OpenSSL verifies it:
+ * *verified, or why not in why. Returns 0, or -1 when the token could not
+ * sign (reported). */
+int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, int *verified, char *why,
+                          size_t why_len);
 
 /* A short name of the signature algorithm ("sha256WithRSAEncryption"). */
 const char *signer_algorithm_name(const struct signer *s);

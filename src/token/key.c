@@ -18,15 +18,15 @@
  * the class-by-class one: a key pair, its certificate and a little more. */
 #define SHARED_NAME_MAX 6
 
-static char *searched_uri(struct token_ctx *ctx)
+static char *searched_uri(P11KitUri *uri)
 {
-    return token_uri_display(ctx->uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN);
+    return token_uri_display(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN);
 }
 
 /* A URI's type= must name a key, if it names anything. */
-static int uri_names_a_key(struct token_ctx *ctx)
+static int uri_names_a_key(P11KitUri *uri)
 {
-    CK_ATTRIBUTE *given = p11_kit_uri_get_attribute(ctx->uri, CKA_CLASS);
+    CK_ATTRIBUTE *given = p11_kit_uri_get_attribute(uri, CKA_CLASS);
 
     if (given && given->ulValueLen == sizeof(CK_OBJECT_CLASS)) {
         CK_OBJECT_CLASS wanted = *(CK_OBJECT_CLASS *)given->pValue;
@@ -42,16 +42,16 @@ static int uri_names_a_key(struct token_ctx *ctx)
 
 /* The URI's label and id as a template, after the class when cls is given.
  * Returns the number of entries. */
-static CK_ULONG uri_template(struct token_ctx *ctx, CK_OBJECT_CLASS *cls, CK_ATTRIBUTE tmpl[3])
+static CK_ULONG uri_template(P11KitUri *uri, CK_OBJECT_CLASS *cls, CK_ATTRIBUTE tmpl[3])
 {
     CK_ATTRIBUTE *given;
     CK_ULONG n = 0;
 
     if (cls)
         tmpl[n++] = (CK_ATTRIBUTE){CKA_CLASS, cls, sizeof(*cls)};
-    if ((given = p11_kit_uri_get_attribute(ctx->uri, CKA_LABEL)) != NULL)
+    if ((given = p11_kit_uri_get_attribute(uri, CKA_LABEL)) != NULL)
         tmpl[n++] = *given;
-    if ((given = p11_kit_uri_get_attribute(ctx->uri, CKA_ID)) != NULL)
+    if ((given = p11_kit_uri_get_attribute(uri, CKA_ID)) != NULL)
         tmpl[n++] = *given;
     return n;
 }
@@ -94,16 +94,16 @@ static void hint_key_candidates(struct token_ctx *ctx, CK_ATTRIBUTE *tmpl, CK_UL
     hintf("candidates: %s", list);
 }
 
-static void refuse_ambiguous(struct token_ctx *ctx)
+static void refuse_ambiguous(struct token_ctx *ctx, P11KitUri *uri)
 {
     CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
     CK_ATTRIBUTE tmpl[3];
-    CK_ULONG n = uri_template(ctx, &cls, tmpl);
-    char *searched = searched_uri(ctx);
+    CK_ULONG n = uri_template(uri, &cls, tmpl);
+    char *searched = searched_uri(uri);
 
     errorf("\"%s\" matches more than one key; add %s to the URI to pick one",
            searched ? searched : "pkcs11:",
-           p11_kit_uri_get_attribute(ctx->uri, CKA_LABEL) ? "id=" : "object= or id=");
+           p11_kit_uri_get_attribute(uri, CKA_LABEL) ? "id=" : "object= or id=");
     free(searched);
     hint_key_candidates(ctx, tmpl, n);
 }
@@ -164,10 +164,10 @@ static int same_pair(const struct token_key *priv, const struct token_key *pub)
 
 /* The one-search path. *done is 0 when it could not conclude, and the
  * class-by-class path must decide (and word any error). */
-static int find_by_name(struct token_ctx *ctx, struct token_key *key, int *done)
+static int find_by_name(struct token_ctx *ctx, P11KitUri *uri, struct token_key *key, int *done)
 {
     CK_ATTRIBUTE tmpl[3];
-    CK_ULONG n = uri_template(ctx, NULL, tmpl), n_found = 0;
+    CK_ULONG n = uri_template(uri, NULL, tmpl), n_found = 0;
     CK_OBJECT_HANDLE found[SHARED_NAME_MAX];
     struct token_key pubs[SHARED_NAME_MAX], obj;
     size_t n_pubs = 0, n_privs = 0;
@@ -192,7 +192,7 @@ static int find_by_name(struct token_ctx *ctx, struct token_key *key, int *done)
         }
     }
     if (n_privs > 1) {
-        refuse_ambiguous(ctx);
+        refuse_ambiguous(ctx, uri);
         return -1;
     }
     if (n_privs == 0)
@@ -210,18 +210,19 @@ static int find_by_name(struct token_ctx *ctx, struct token_key *key, int *done)
 }
 
 /* The class-by-class path, step 1: the public half by the URI. */
-static int find_public_half(struct token_ctx *ctx, struct token_key *key, int *found_one)
+static int find_public_half(struct token_ctx *ctx, P11KitUri *uri, struct token_key *key,
+                            int *found_one)
 {
     CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY, read_cls;
     CK_ATTRIBUTE tmpl[3];
     CK_OBJECT_HANDLE found[2];
-    CK_ULONG n_found, n = uri_template(ctx, &cls, tmpl);
+    CK_ULONG n_found, n = uri_template(uri, &cls, tmpl);
 
     *found_one = 0;
     if (token_find_objects(ctx, tmpl, n, found, 2, &n_found) < 0)
         return -1;
     if (n_found > 1) {
-        refuse_ambiguous(ctx);
+        refuse_ambiguous(ctx, uri);
         return -1;
     }
     if (n_found == 0)
@@ -233,7 +234,8 @@ static int find_public_half(struct token_ctx *ctx, struct token_key *key, int *f
 
 /* Step 2: the private half by the public half's CKA_ID when it has one,
  * else by the URI's own attributes. */
-static int find_private_half(struct token_ctx *ctx, struct token_key *key, int have_public)
+static int find_private_half(struct token_ctx *ctx, P11KitUri *uri, struct token_key *key,
+                             int have_public)
 {
     CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY, read_cls;
     CK_ATTRIBUTE tmpl[3];
@@ -246,12 +248,12 @@ static int find_private_half(struct token_ctx *ctx, struct token_key *key, int h
         tmpl[2] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &key->pubkey.type, sizeof(key->pubkey.type)};
         n = 3;
     } else {
-        n = uri_template(ctx, &cls, tmpl);
+        n = uri_template(uri, &cls, tmpl);
     }
     if (token_find_objects(ctx, tmpl, n, found, 2, &n_found) < 0)
         return -1;
     if (n_found == 0) {
-        char *searched = searched_uri(ctx);
+        char *searched = searched_uri(uri);
 
         if (have_public)
             errorf("key \"%s\" has a public half but no private key with its id on this token",
@@ -266,7 +268,7 @@ static int find_private_half(struct token_ctx *ctx, struct token_key *key, int h
         return -1;
     }
     if (n_found > 1) {
-        refuse_ambiguous(ctx);
+        refuse_ambiguous(ctx, uri);
         return -1;
     }
     key->priv = found[0];
@@ -281,21 +283,21 @@ static int find_private_half(struct token_ctx *ctx, struct token_key *key, int h
     return 0;
 }
 
-int token_find_key(struct token_ctx *ctx, struct token_key *key)
+int token_find_key(struct token_ctx *ctx, P11KitUri *uri, struct token_key *key)
 {
     int have_public = 0, done = 0;
 
     memset(key, 0, sizeof(*key));
     key->priv = key->pub = CK_INVALID_HANDLE;
-    if (!uri_names_a_key(ctx))
+    if (!uri_names_a_key(uri))
         return -1;
-    if (find_by_name(ctx, key, &done) < 0)
+    if (find_by_name(ctx, uri, key, &done) < 0)
         return -1;
     if (done)
         return 0;
     memset(key, 0, sizeof(*key));
     key->priv = key->pub = CK_INVALID_HANDLE;
-    if (find_public_half(ctx, key, &have_public) < 0)
+    if (find_public_half(ctx, uri, key, &have_public) < 0)
         return -1;
-    return find_private_half(ctx, key, have_public);
+    return find_private_half(ctx, uri, key, have_public);
 }

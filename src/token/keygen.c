@@ -207,7 +207,8 @@ static int contender_cmp(const struct contender *a, const struct contender *b)
     return memcmp(a->value, b->value, a->value_len);
 }
 
-int token_keygen_contest(struct token_ctx *ctx, const struct token_key *key, int committed)
+int token_keygen_contest(struct token_ctx *ctx, const struct token_key *key, int committed,
+                         int *lost)
 {
     CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
     CK_ATTRIBUTE tmpl[] = {
@@ -218,6 +219,7 @@ int token_keygen_contest(struct token_ctx *ctx, const struct token_key *key, int
     CK_ULONG n_found;
     struct contender mine, other;
 
+    *lost = 0;
     if (key->pub == CK_INVALID_HANDLE)
         return 0; /* a token that keeps no public object: nothing to compare */
     if (read_contender(ctx, key->pub, &mine) < 0)
@@ -237,10 +239,11 @@ int token_keygen_contest(struct token_ctx *ctx, const struct token_key *key, int
             if (read_contender(ctx, found[i], &other) < 0)
                 return -1;
             smaller = contender_cmp(&other, &mine) < 0;
-            if (!committed && (other.committed || smaller))
-                return 1;
-            if (committed && other.committed && smaller)
-                return 1;
+            if ((!committed && (other.committed || smaller)) ||
+                (committed && other.committed && smaller)) {
+                *lost = 1;
+                return 0;
+            }
             if (committed && !other.committed && smaller)
                 waiting = 1;
         }

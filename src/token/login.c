@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "token/internal.h"
 #include "util/msg.h"
 
 /* Where the PIN comes from, in order: --pin-source, the URI's pin-value,
@@ -68,21 +69,22 @@ static void explain_login_failure(struct token_ctx *ctx, CK_RV rv, const char *l
     }
 }
 
-static int login(struct token_ctx *ctx, const struct token_config *config, unsigned needs)
+int token_login(struct token_ctx *ctx, const struct token_config *config, unsigned needs)
 {
     CK_FUNCTION_LIST *fn = ctx->slot.module->fn;
     struct secret_source src;
     struct secret pin = {NULL, 0};
     const char *value = NULL;
-    char label[33], what[80];
+    struct token_names names;
+    char what[80];
     CK_RV rv;
     int ret = -1;
 
-    token_padded_string(label, ctx->slot.info.label, sizeof(ctx->slot.info.label));
+    token_info_names(&ctx->slot.info, &names);
     if (!(ctx->slot.info.flags & CKF_LOGIN_REQUIRED))
         return 0;
     if (ctx->slot.info.flags & CKF_PROTECTED_AUTHENTICATION_PATH) {
-        notef("enter the user PIN of token \"%s\" on the reader's PIN pad", label);
+        notef("enter the user PIN of token \"%s\" on the reader's PIN pad", names.label);
         rv = fn->C_Login(ctx->session, CKU_USER, NULL, 0);
         goto check;
     }
@@ -93,11 +95,12 @@ static int login(struct token_ctx *ctx, const struct token_config *config, unsig
             notef("not logged in (no PIN source): private objects are not shown");
             return 0;
         }
-        errorf("token \"%s\" needs the user PIN and there is no terminal to ask for it", label);
+        errorf("token \"%s\" needs the user PIN and there is no terminal to ask for it",
+               names.label);
         hintf("give --pin-source file:PATH, env:NAME or fd:N (or pin-source= in the URI)");
         return -1;
     }
-    snprintf(what, sizeof(what), "user PIN of token \"%s\"", label);
+    snprintf(what, sizeof(what), "user PIN of token \"%s\"", names.label);
     if (value ? secret_set(&pin, value) < 0 : secret_read(&src, what, &pin) < 0)
         goto cleanup;
     if (value) {
@@ -115,7 +118,7 @@ static int login(struct token_ctx *ctx, const struct token_config *config, unsig
     secret_wipe(&pin);
 check:
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-        explain_login_failure(ctx, rv, label);
+        explain_login_failure(ctx, rv, names.label);
         goto cleanup;
     }
     ctx->logged_in = 1;
@@ -123,32 +126,4 @@ check:
 cleanup:
     secret_wipe(&pin);
     return ret;
-}
-
-int token_open_slot(struct token_ctx *ctx, const struct token_config *config,
-                    const struct token_slot *slot, unsigned needs)
-{
-    CK_FLAGS flags = CKF_SERIAL_SESSION;
-    CK_RV rv;
-    char label[33];
-
-    ctx->slot = *slot;
-    token_padded_string(label, slot->info.label, sizeof(slot->info.label));
-    if (needs & TOKEN_NEEDS_RW) {
-        if (slot->info.flags & CKF_WRITE_PROTECTED) {
-            errorf("token \"%s\" is write-protected", label);
-            return -1;
-        }
-        flags |= CKF_RW_SESSION;
-    }
-    rv = slot->module->fn->C_OpenSession(slot->id, flags, NULL, NULL, &ctx->session);
-    if (rv != CKR_OK) {
-        errorf("cannot open a session on token \"%s\": C_OpenSession: %s", label,
-               token_rv_name(rv));
-        ctx->session = CK_INVALID_HANDLE;
-        return -1;
-    }
-    if (needs & (TOKEN_NEEDS_LOGIN | TOKEN_LOGIN_IF_PIN))
-        return login(ctx, config, needs);
-    return 0;
 }

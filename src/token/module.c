@@ -8,38 +8,6 @@
 #include "util/msg.h"
 #include "token/profile.h"
 
-P11KitUri *token_uri_parse(const char *text, const char *what)
-{
-    P11KitUri *uri = p11_kit_uri_new();
-    int rc, shown;
-
-    if (!uri) {
-        errorf("out of memory");
-        return NULL;
-    }
-    if (!text || !*text)
-        text = "pkcs11:";
-    /* The query may hold a pin-value: messages show the URI up to '?'. */
-    shown = (int)strcspn(text, "?");
-    rc = p11_kit_uri_parse(text, P11_KIT_URI_FOR_ANY, uri);
-    if (rc != P11_KIT_URI_OK) {
-        errorf("bad %s \"%.*s\": %s", what, shown, text, p11_kit_uri_message(rc));
-        if (strncmp(text, "pkcs11:", 7) != 0)
-            hintf("a %s is an RFC 7512 URI such as \"pkcs11:token=mytoken;object=mykey\"", what);
-        p11_kit_uri_free(uri);
-        return NULL;
-    }
-    /* p11-kit keeps unknown attributes and then matches nothing: say so. */
-    if (p11_kit_uri_any_unrecognized(uri)) {
-        errorf("bad %s \"%.*s\": it has an attribute RFC 7512 does not define", what, shown, text);
-        hintf("path attributes: token, manufacturer, model, serial, object, id, type, slot-*; "
-              "after '?': module-name, module-path, pin-source, pin-value");
-        p11_kit_uri_free(uri);
-        return NULL;
-    }
-    return uri;
-}
-
 static int is_path(const char *module)
 {
     return strchr(module, '/') != NULL || strstr(module, ".so") != NULL;

@@ -149,25 +149,6 @@ static char *format_object_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const
     return text;
 }
 
-char *token_uri_display(P11KitUri *uri, P11KitUriType type)
-{
-    const char *pin = p11_kit_uri_get_pin_value(uri);
-    char *saved = pin ? strdup(pin) : NULL, *text = NULL;
-
-    /* A pin-value never reaches a message: formatted without it. */
-    if (pin && !saved)
-        return NULL;
-    p11_kit_uri_set_pin_value(uri, NULL);
-    if (p11_kit_uri_format(uri, type, &text) != P11_KIT_URI_OK)
-        text = NULL;
-    if (saved) {
-        p11_kit_uri_set_pin_value(uri, saved);
-        OPENSSL_cleanse(saved, strlen(saved));
-        free(saved);
-    }
-    return text;
-}
-
 char *token_object_uri(struct token_ctx *ctx, CK_OBJECT_CLASS cls, const unsigned char *id,
                        CK_ULONG id_len, const char *label)
 {

@@ -12,21 +12,6 @@
 /* Slots one C_GetSlotList call is expected to cover; more cost a second. */
 #define SLOTS_AT_ONCE 32
 
-static int uri_has_module_info(P11KitUri *uri)
-{
-    CK_INFO *mi = p11_kit_uri_get_module_info(uri);
-
-    return mi->manufacturerID[0] || mi->libraryDescription[0] ||
-           mi->libraryVersion.major != (CK_BYTE)-1;
-}
-
-static int uri_has_slot_info(P11KitUri *uri)
-{
-    CK_SLOT_INFO *si = p11_kit_uri_get_slot_info(uri);
-
-    return si->slotDescription[0] || si->manufacturerID[0];
-}
-
 /* One C_GetSlotList with a buffer large enough for every token we know of,
  * instead of the usual length query first. */
 static int module_slot_list(struct token_module *m, CK_SLOT_ID **ids, CK_ULONG *n)
@@ -65,9 +50,10 @@ static int slot_matches(struct token_ctx *ctx, struct token_module *m, CK_SLOT_I
     CK_SLOT_ID wanted = p11_kit_uri_get_slot_id(ctx->uri);
     CK_RV rv;
 
+    /* A slot-id that is not this one: no call is worth making. */
     if (wanted != (CK_SLOT_ID)-1 && wanted != id)
         return 0;
-    if (uri_has_slot_info(ctx->uri)) {
+    if (token_uri_has_slot_info(ctx->uri)) {
         CK_SLOT_INFO slot_info;
 
         if (m->fn->C_GetSlotInfo(id, &slot_info) != CKR_OK ||
@@ -81,7 +67,7 @@ static int slot_matches(struct token_ctx *ctx, struct token_module *m, CK_SLOT_I
     }
     if (!with_uninitialized && !(info->flags & CKF_TOKEN_INITIALIZED))
         return 0;
-    return p11_kit_uri_match_token_info(ctx->uri, info);
+    return token_uri_matches_token(ctx->uri, id, info);
 }
 
 int token_find_slots(struct token_ctx *ctx, int with_uninitialized, struct token_slot **slots,
@@ -98,7 +84,7 @@ int token_find_slots(struct token_ctx *ctx, int with_uninitialized, struct token
 
         if (!m->usable)
             continue;
-        if (uri_has_module_info(ctx->uri)) {
+        if (token_uri_has_module_info(ctx->uri)) {
             CK_INFO info;
 
             if (m->fn->C_GetInfo(&info) != CKR_OK ||
@@ -136,17 +122,6 @@ cleanup:
     return ret;
 }
 
-char *token_padded_string(char *out, const unsigned char *in, size_t width)
-{
-    size_t len = width;
-
-    while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\0'))
-        len--;
-    memcpy(out, in, len);
-    out[len] = '\0';
-    return out;
-}
-
 char *token_slot_uri(const struct token_slot *slot)
 {
     P11KitUri *uri = p11_kit_uri_new();
@@ -159,92 +134,4 @@ char *token_slot_uri(const struct token_slot *slot)
         text = NULL;
     p11_kit_uri_free(uri);
     return text;
-}
-
-static void hint_candidates(struct token_slot *slots, size_t n)
-{
-    char list[512] = "", label[33];
-    size_t used = 0;
-
-    for (size_t i = 0; i < n && used < sizeof(list); i++) {
-        token_padded_string(label, slots[i].info.label, sizeof(slots[i].info.label));
-        int w = snprintf(list + used, sizeof(list) - used, "%s\"%s\" (%s)", i ? ", " : "", label,
-                         slots[i].module->name);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-    hintf("the candidates are %s", list);
-}
-
-int token_open(struct token_ctx *ctx, const struct token_config *config, unsigned needs)
-{
-    struct token_slot *slots = NULL;
-    size_t n_slots = 0;
-    int ret = -1;
-    char *searched = NULL;
-
-    if (token_find_slots(ctx, 0, &slots, &n_slots) < 0)
-        goto cleanup;
-    if (n_slots != 1) {
-        searched = token_uri_display(ctx->uri, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_MODULE);
-        if (n_slots == 0) {
-            errorf("no initialized token matches \"%s\" in %zu module(s)",
-                   searched ? searched : "pkcs11:", ctx->n_modules);
-            hintf("'p11cert tokens' lists the tokens and their URIs");
-        } else {
-            errorf("\"%s\" matches %zu tokens; add token= (or serial=) to the URI to pick one",
-                   searched ? searched : "pkcs11:", n_slots);
-            hint_candidates(slots, n_slots);
-        }
-        goto cleanup;
-    }
-    ret = token_open_slot(ctx, config, &slots[0], needs);
-cleanup:
-    free(searched);
-    free(slots);
-    return ret;
-}
-
-size_t token_flag_names(CK_FLAGS flags, const char **names, size_t max)
-{
-    static const struct {
-        CK_FLAGS flag;
-        const char *words;
-    } table[] = {
-        {CKF_LOGIN_REQUIRED, "login required"},
-        {CKF_PROTECTED_AUTHENTICATION_PATH, "PIN pad"},
-        {CKF_WRITE_PROTECTED, "write protected"},
-        {CKF_USER_PIN_INITIALIZED, "user PIN set"},
-        {CKF_USER_PIN_COUNT_LOW, "user PIN count low"},
-        {CKF_USER_PIN_FINAL_TRY, "user PIN final try"},
-        {CKF_USER_PIN_LOCKED, "user PIN locked"},
-        {CKF_USER_PIN_TO_BE_CHANGED, "user PIN to be changed"},
-        {CKF_TOKEN_INITIALIZED, "initialized"},
-    };
-    size_t n = 0;
-
-    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]) && n < max; i++) {
-        if (flags & table[i].flag)
-            names[n++] = table[i].words;
-    }
-    if (!(flags & CKF_TOKEN_INITIALIZED) && n < max)
-        names[n++] = "not initialized";
-    return n;
-}
-
-const char *token_flags_words(CK_FLAGS flags, char *buf, size_t len)
-{
-    const char *names[16];
-    size_t n = token_flag_names(flags, names, 16), used = 0;
-
-    buf[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
-
-        if (w < 0 || (size_t)w >= len - used)
-            break;
-        used += (size_t)w;
-    }
-    return buf;
 }

@@ -10,8 +10,9 @@
 
 static const CK_BBOOL yes = CK_TRUE;
 
-/* The private half by the public half's id and type. */
-static int private_by_id(struct token_ctx *ctx, struct token_key *key)
+/* The private half by the public half's id and type; *found says whether
+ * exactly one was there. */
+static int private_by_id(struct token_ctx *ctx, struct token_key *key, int *found_one)
 {
     CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
     CK_ATTRIBUTE tmpl[] = {
@@ -22,18 +23,21 @@ static int private_by_id(struct token_ctx *ctx, struct token_key *key)
     CK_OBJECT_HANDLE found[2];
     CK_ULONG n_found;
 
+    *found_one = 0;
     if (token_find_objects(ctx, tmpl, 3, found, 2, &n_found) < 0)
         return -1;
-    if (n_found != 1)
-        return 0;
-    key->priv = found[0];
-    return 1;
+    if (n_found == 1) {
+        key->priv = found[0];
+        *found_one = 1;
+    }
+    return 0;
 }
 
-/* Searches class objects of key type pk->type whose attr equals value. */
+/* Searches class objects of key type pk->type whose attr equals value;
+ * *found_one says whether there was one (in *found). */
 static int find_one(struct token_ctx *ctx, CK_OBJECT_CLASS cls, CK_KEY_TYPE type,
                     CK_ATTRIBUTE_TYPE attr, const void *value, CK_ULONG len,
-                    CK_OBJECT_HANDLE *found)
+                    CK_OBJECT_HANDLE *found, int *found_one)
 {
     CK_ATTRIBUTE tmpl[] = {
         {CKA_CLASS, &cls, sizeof(cls)},
@@ -44,40 +48,44 @@ static int find_one(struct token_ctx *ctx, CK_OBJECT_CLASS cls, CK_KEY_TYPE type
 
     if (token_find_objects(ctx, tmpl, 3, found, 1, &n_found) < 0)
         return -1;
-    return n_found == 1;
+    *found_one = n_found == 1;
+    return 0;
 }
 
 int token_find_key_by_public(struct token_ctx *ctx, const struct token_pubkey *pk,
-                             struct token_key *key)
+                             struct token_key *key, int *found)
 {
     CK_OBJECT_HANDLE obj;
     CK_OBJECT_CLASS cls;
-    int rc;
 
     memset(key, 0, sizeof(*key));
     key->priv = key->pub = CK_INVALID_HANDLE;
+    *found = 0;
     if (pk->type == CKK_RSA) {
         /* RSA private keys carry the modulus: one search finds the key. */
-        rc = find_one(ctx, CKO_PRIVATE_KEY, CKK_RSA, CKA_MODULUS, pk->modulus, pk->modulus_len,
-                      &obj);
-        if (rc <= 0)
-            return rc;
+        if (find_one(ctx, CKO_PRIVATE_KEY, CKK_RSA, CKA_MODULUS, pk->modulus, pk->modulus_len, &obj,
+                     found) < 0)
+            return -1;
+        if (!*found)
+            return 0;
         key->priv = obj;
-        return token_read_key(ctx, obj, &cls, key) < 0 ? -1 : 1;
+        return token_read_key(ctx, obj, &cls, key);
     }
     /* EC private keys do not: the public half, then its private half. */
-    rc =
-        find_one(ctx, CKO_PUBLIC_KEY, pk->type, CKA_EC_POINT, pk->ec_point, pk->ec_point_len, &obj);
+    if (find_one(ctx, CKO_PUBLIC_KEY, pk->type, CKA_EC_POINT, pk->ec_point, pk->ec_point_len, &obj,
+                 found) < 0)
+        return -1;
     /* A few tokens store the raw point rather than its DER wrapping. */
-    if (rc == 0 && pk->ec_point_raw_len)
-        rc = find_one(ctx, CKO_PUBLIC_KEY, pk->type, CKA_EC_POINT, pk->ec_point_raw,
-                      pk->ec_point_raw_len, &obj);
-    if (rc <= 0)
-        return rc;
+    if (!*found && pk->ec_point_raw_len &&
+        find_one(ctx, CKO_PUBLIC_KEY, pk->type, CKA_EC_POINT, pk->ec_point_raw,
+                 pk->ec_point_raw_len, &obj, found) < 0)
+        return -1;
+    if (!*found)
+        return 0;
     key->pub = obj;
     if (token_read_key(ctx, obj, &cls, key) < 0)
         return -1;
-    return private_by_id(ctx, key);
+    return private_by_id(ctx, key, found);
 }
 
 int token_store_certificate(struct token_ctx *ctx, const struct token_certificate *cert,

@@ -79,9 +79,26 @@ int token_find_slots(struct token_ctx *ctx, int with_uninitialized, struct token
  * one does), opens a session and logs in as needs says. */
 int token_open(struct token_ctx *ctx, const struct token_config *config, unsigned needs);
 
+/* How to open a token whose URI is known only later: the configuration
+ * and what the operation needs (enum token_needs). */
+struct token_opening {
+    const struct token_config *config;
+    unsigned needs;
+};
+
+/* token_ctx_init and token_open in one: loads the module(s), opens the one
+ * token uri selects and logs in as how says; ctx takes uri in every case.
+ * Reports its own errors; returns 0 or -1. */
+int token_open_uri(struct token_ctx *ctx, const struct token_opening *how, P11KitUri *uri);
+
 /* Same, on a slot already found by token_find_slots. */
 int token_open_slot(struct token_ctx *ctx, const struct token_config *config,
                     const struct token_slot *slot, unsigned needs);
+
+/* Another user of the same module instance (libp11) closed every session
+ * of the slot, ours included: forget it, so that nothing uses or closes
+ * it again. */
+void token_session_lost(struct token_ctx *ctx);
 
 /* The token flags that are set, in words, into names[0..max). */
 size_t token_flag_names(CK_FLAGS flags, const char **names, size_t max);
@@ -89,8 +106,30 @@ size_t token_flag_names(CK_FLAGS flags, const char **names, size_t max);
 /* Token flags in words ("login required, PIN count low"); writes into buf. */
 const char *token_flags_words(CK_FLAGS flags, char *buf, size_t len);
 
-/* A space-padded PKCS#11 string field as a C string; out holds width + 1. */
-char *token_padded_string(char *out, const unsigned char *in, size_t width);
+/* CK_TOKEN_INFO's space-padded text fields as C strings. */
+struct token_names {
+    char label[sizeof(((CK_TOKEN_INFO *)0)->label) + 1];
+    char manufacturer[sizeof(((CK_TOKEN_INFO *)0)->manufacturerID) + 1];
+    char model[sizeof(((CK_TOKEN_INFO *)0)->model) + 1];
+    char serial[sizeof(((CK_TOKEN_INFO *)0)->serialNumber) + 1];
+};
+
+void token_info_names(const CK_TOKEN_INFO *info, struct token_names *out);
+
+/* ---- URIs (pure: no PKCS#11 call) -------------------------------------- */
+
+/* Whether the URI says anything about the module (library-*) or the slot
+ * (slot-description, slot-manufacturer): matching those costs a call. */
+int token_uri_has_module_info(P11KitUri *uri);
+int token_uri_has_slot_info(P11KitUri *uri);
+
+/* Whether uri selects the token in slot: its slot-id, if any, and its
+ * token attributes (token, manufacturer, model, serial). */
+int token_uri_matches_token(P11KitUri *uri, CK_SLOT_ID slot, const CK_TOKEN_INFO *info);
+
+/* Whether uri's module-path / module-name, if any, name module (the path
+ * or p11-kit name it was loaded as). */
+int token_uri_names_module(P11KitUri *uri, const char *module);
 
 /* The PKCS#11 name of a return value ("CKR_PIN_INCORRECT"). */
 const char *token_rv_name(CK_RV rv);
@@ -122,6 +161,24 @@ int token_get_attributes(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, CK_ATTRIBU
 #define TOKEN_ID_MAX    64
 #define TOKEN_LABEL_MAX 256
 
+/* One object as `list` shows it. Flags are 1, 0 or -1 (the token does not
+ * say). */
+struct token_object {
+    CK_OBJECT_CLASS cls;
+    int is_key; /* it has a CKA_KEY_TYPE */
+    CK_KEY_TYPE key_type;
+    CK_ULONG bits; /* RSA; 0 when unknown */
+    unsigned char ec_params[128];
+    CK_ULONG ec_params_len; /* EC and EdDSA: the curve */
+    int sensitive, extractable, never_extractable;
+    unsigned char id[TOKEN_ID_MAX];
+    CK_ULONG id_len;
+    char label[TOKEN_LABEL_MAX];
+};
+
+/* Reads what struct token_object holds, in one call. */
+int token_describe_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, struct token_object *out);
+
 /* A public key as the token holds it. ec_point is the value of CKA_EC_POINT
  * (usually a DER OCTET STRING around the point, raw on some tokens). */
 struct token_pubkey {
@@ -148,11 +205,13 @@ struct token_key {
     struct token_pubkey pubkey;
 };
 
-/* Finds the one key pair the URI names (class, label, id): the public key
- * first (its attributes in one call), then the private key by its CKA_ID.
- * No match and more than one match are errors that say what was searched or
- * list the candidates. Needs a logged-in session. */
-int token_find_key(struct token_ctx *ctx, struct token_key *key);
+/* Finds on the opened token the one key pair that key_uri names by its
+ * object attributes (type, label, id; the token attributes chose the token
+ * already): by name in one search, else the public key first (its
+ * attributes in one call), then the private key by its CKA_ID. No match
+ * and more than one match are errors that say what was searched or list
+ * the candidates. Needs a logged-in session. */
+int token_find_key(struct token_ctx *ctx, P11KitUri *key_uri, struct token_key *key);
 
 /* One read of everything a key lookup needs: class, type, id, label and the
  * public value (RSA private keys carry it too; EC private keys do not). */
@@ -163,10 +222,10 @@ int token_read_key(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, CK_OBJECT_CLASS 
 int token_key_has_public_value(const struct token_key *key);
 
 /* Finds the key pair whose public value is pk's with template searches on
- * the value itself (RSA modulus, EC point): no enumeration. Returns 1
- * found, 0 not on the token, -1 error (reported). */
+ * the value itself (RSA modulus, EC point): no enumeration. *found says
+ * whether it is on the token. Returns 0, or -1 on error (reported). */
 int token_find_key_by_public(struct token_ctx *ctx, const struct token_pubkey *pk,
-                             struct token_key *key);
+                             struct token_key *key, int *found);
 
 /* A certificate to store, DER pieces as OpenSSL encodes them. */
 struct token_certificate {
@@ -253,9 +312,10 @@ int token_set_key_id(struct token_ctx *ctx, struct token_key *key, const unsigne
 void token_destroy_key(struct token_ctx *ctx, const struct token_key *key);
 
 /* Whether key, just generated, keeps its label against pairs another process
- * made with the same label at the same time (token-keygen.c has the rule).
+ * made with the same label at the same time (token/keygen.c has the rule).
  * committed: key's CKA_ID is set (0: generated without one, not yet set).
- * Returns 0 it keeps the label, 1 it must be removed, -1 error (reported). */
-int token_keygen_contest(struct token_ctx *ctx, const struct token_key *key, int committed);
+ * *lost: it must be removed. Returns 0, or -1 on error (reported). */
+int token_keygen_contest(struct token_ctx *ctx, const struct token_key *key, int committed,
+                         int *lost);
 
 #endif

@@ -105,7 +105,7 @@ static int close_tmp(struct outfile *out, int sync)
     return 0;
 }
 
-int outfile_publish(struct outfile *out)
+static int publish(struct outfile *out)
 {
     /* link() fails with EEXIST rather than replace a file that appeared
      * since the check: nothing is overwritten without --force. */
@@ -132,26 +132,7 @@ int outfile_commit(struct outfile *out)
     }
     if (close_tmp(out, 1) < 0)
         return -1;
-    return outfile_publish(out);
-}
-
-int outfile_close_unsynced(struct outfile *out)
-{
-    return close_tmp(out, 0);
-}
-
-int outfile_sync_dir_of(const char *path)
-{
-    char *copy = strdup(path);
-    int fd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    int ret = fd >= 0 && syncfs(fd) == 0 ? 0 : -1;
-
-    if (ret < 0)
-        errorf("cannot sync the files written beside \"%s\": %s", path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    free(copy);
-    return ret;
+    return publish(out);
 }
 
 int outfile_write(const char *path, int force, mode_t mode, const void *data, size_t len)
@@ -179,4 +160,108 @@ void outfile_abort(struct outfile *out)
         free(out->tmp);
         out->tmp = NULL;
     }
+}
+
+/* ---- many files, one sync ---------------------------------------------- */
+
+static int sync_dir_of(const char *path)
+{
+    char *copy = strdup(path);
+    int fd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int ret = fd >= 0 && syncfs(fd) == 0 ? 0 : -1;
+
+    if (ret < 0)
+        errorf("cannot sync the files written beside \"%s\": %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(copy);
+    return ret;
+}
+
+int outfile_batch_full(const struct outfile_batch *b)
+{
+    return b->n == OUTFILE_BATCH_MAX;
+}
+
+int outfile_batch_add(struct outfile_batch *b, const char *path, int force, mode_t mode,
+                      const void *data, size_t len, const char *item, size_t tag)
+{
+    struct outfile_pending *p = &b->pending[b->n];
+
+    if (b->n == OUTFILE_BATCH_MAX) {
+        errorf("internal error: too many files waiting to be named");
+        return -1;
+    }
+    memset(p, 0, sizeof(*p));
+    if (outfile_open(&p->file, path, force, mode) < 0)
+        return -1;
+    if (fwrite(data, 1, len, p->file.fp) != len) {
+        errorf("cannot write \"%s\": %s", path, strerror(errno));
+        outfile_abort(&p->file);
+        return -1;
+    }
+    if (close_tmp(&p->file, 0) < 0)
+        return -1;
+    /* path may be the caller's temporary string: the batch keeps a copy. */
+    if (!(p->path = strdup(path)) || !(p->item = strdup(item))) {
+        errorf("out of memory");
+        free(p->path);
+        outfile_abort(&p->file);
+        return -1;
+    }
+    p->file.path = p->path;
+    p->tag = tag;
+    b->n++;
+    return 0;
+}
+
+static size_t dir_len(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? (size_t)(slash - path) : 0;
+}
+
+size_t outfile_batch_publish(struct outfile_batch *b,
+                             void (*failed)(void *arg, size_t tag, const char *why), void *arg)
+{
+    char sync_error[512] = "";
+    size_t named = 0;
+
+    for (size_t i = 0; i < b->n; i++) {
+        const char *path = b->pending[i].path, *prev = i ? b->pending[i - 1].path : NULL;
+
+        /* One syncfs per directory in a row (a batch usually has one). */
+        if (prev && dir_len(prev) == dir_len(path) && strncmp(prev, path, dir_len(path)) == 0)
+            continue;
+        msg_set_item(b->pending[i].item);
+        if (sync_dir_of(path) < 0 && !sync_error[0])
+            snprintf(sync_error, sizeof(sync_error), "%s", msg_last_error());
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        struct outfile_pending *p = &b->pending[i];
+
+        msg_set_item(p->item);
+        if (!sync_error[0] && publish(&p->file) == 0) {
+            named++;
+        } else {
+            outfile_abort(&p->file);
+            failed(arg, p->tag, sync_error[0] ? sync_error : msg_last_error());
+        }
+        free(p->path);
+        free(p->item);
+    }
+    b->n = 0;
+    msg_set_item(NULL);
+    return named;
+}
+
+void outfile_batch_abort(struct outfile_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        outfile_abort(&b->pending[i].file);
+        free(b->pending[i].path);
+        free(b->pending[i].item);
+    }
+    b->n = 0;
 }

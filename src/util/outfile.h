@@ -25,14 +25,37 @@ int outfile_open(struct outfile *out, const char *path, int force, mode_t mode);
 int outfile_commit(struct outfile *out);
 
 /* Many files at once (csr --batch), with one sync for all instead of an
- * fsync each: outfile_close_unsynced writes the temporary file out and
- * closes it; outfile_sync_dir_of syncs the filesystem holding a path
- * (syncfs); only then does outfile_publish give each file its name, so a
- * name never points at data that is not on disk. Both report their errors
- * and abort the file on failure. */
-int outfile_close_unsynced(struct outfile *out);
-int outfile_sync_dir_of(const char *path);
-int outfile_publish(struct outfile *out);
+ * fsync each (on a busy disk the fsyncs cost more than the token): each is
+ * written to its temporary file, then one syncfs per directory makes them
+ * durable, and only then does each get its name, so a name never points at
+ * data that is not on disk. */
+#define OUTFILE_BATCH_MAX 64
+
+struct outfile_batch {
+    struct outfile_pending {
+        struct outfile file;
+        char *path; /* the batch's own copy */
+        char *item; /* prefixes its messages ("line 7"), as msg_set_item */
+        size_t tag; /* the caller's (a line number) */
+    } pending[OUTFILE_BATCH_MAX];
+    size_t n;
+};
+
+/* Writes data to a temporary file beside path (checked as outfile_open
+ * does), to be named by outfile_batch_publish. Returns 0 or -1 (reported).
+ * Publish first when outfile_batch_full. */
+int outfile_batch_add(struct outfile_batch *b, const char *path, int force, mode_t mode,
+                      const void *data, size_t len, const char *item, size_t tag);
+int outfile_batch_full(const struct outfile_batch *b);
+
+/* Syncs and names every pending file, in order. A file that cannot be
+ * synced or named is reported under its item and handed to failed(arg,
+ * tag, why). Returns how many were named; the batch is empty afterwards. */
+size_t outfile_batch_publish(struct outfile_batch *b,
+                             void (*failed)(void *arg, size_t tag, const char *why), void *arg);
+
+/* Removes every pending temporary file. */
+void outfile_batch_abort(struct outfile_batch *b);
 
 /* The whole of data to path (or stdout), atomically: open, write, commit. */
 int outfile_write(const char *path, int force, mode_t mode, const void *data, size_t len);

@@ -1,86 +1,70 @@
 /* What convert does with the private key a PFX holds, and only when asked:
  * put it on a token as a non-extractable signing key beside its
  * certificate, or write it to a 0600 file with a warning. */
-#include "workflow/convert-key.h"
+#include "workflow/convert.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/pem.h>
 
-#include "util/msg.h"
-#include "util/outfile.h"
+#include "signer/cert-object.h"
 #include "signer/key-material.h"
 #include "signer/pubkey.h"
-#include "signer/cert-object.h"
+#include "util/msg.h"
+#include "util/outfile.h"
 
 /* The PFX's certificate for this key, stored with its id and label. */
 static int store_certificate(struct token_ctx *ctx, EVP_PKEY *key, STACK_OF(X509) *certs,
                              const struct token_key *made)
 {
+    int already;
+
     for (int i = 0; i < sk_X509_num(certs); i++) {
         X509 *cert = sk_X509_value(certs, i);
-        struct token_certificate object;
-        unsigned char *buffer;
-        int already, rc;
 
-        if (EVP_PKEY_eq(X509_get0_pubkey(cert), key) != 1)
-            continue;
-        if (x509_certificate_object(cert, &object, &buffer) < 0)
-            return -1;
-        object.id = made->id;
-        object.id_len = made->id_len;
-        object.label = made->label;
-        rc = token_store_certificate(ctx, &object, &already);
-        OPENSSL_free(buffer);
-        return rc;
+        if (EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1)
+            return signer_store_certificate(ctx, cert, made->id, made->id_len, made->label, 0,
+                                            &already);
     }
     warnf("the PFX holds no certificate for its key: only the key pair was stored");
     return 0;
 }
 
-int convert_key_import(struct cli *cli, const char *token_uri, const char *label, EVP_PKEY *key,
+int convert_key_import(struct token_ctx *ctx, const char *label, EVP_PKEY *key,
                        STACK_OF(X509) *certs)
 {
-    struct token_ctx ctx;
     struct token_key made;
-    struct key_material m;
+    struct signer_key_material m;
     unsigned char id[20];
-    P11KitUri *uri = token_uri_parse(token_uri, "token URI");
     char *made_uri = NULL, *id_text = NULL;
-    int created = 0, ret = -1;
+    int created = 0, ret = EXIT_FAIL;
 
-    memset(&ctx, 0, sizeof(ctx));
     memset(&m, 0, sizeof(m));
-    if (!uri)
-        return -1;
-    if (token_ctx_init(&ctx, &cli->token, uri) < 0 ||
-        token_open(&ctx, &cli->token, TOKEN_NEEDS_RW | TOKEN_NEEDS_LOGIN) < 0 ||
-        x509_key_material(key, &m) < 0 || x509_pubkey_id(&m.pubkey, id) < 0 ||
+    if (signer_key_material(key, &m) < 0 || signer_pubkey_id(&m.pubkey, id) < 0 ||
         !(id_text = OPENSSL_buf2hexstr(id, sizeof(id))) ||
-        token_require_unused(&ctx, CKA_LABEL, label, strlen(label), "label", label,
+        token_require_unused(ctx, CKA_LABEL, label, strlen(label), "label", label,
                              "choose another --label") < 0 ||
-        token_require_unused(&ctx, CKA_ID, id, sizeof(id), "the key id", id_text,
+        token_require_unused(ctx, CKA_ID, id, sizeof(id), "the key id", id_text,
                              "the PFX's key is on the token already: 'p11cert list' shows it") < 0)
         goto cleanup;
-    if (token_create_key_pair(&ctx, m.type, m.priv, m.n_priv, m.pub, m.n_pub, label, id, sizeof(id),
+    if (token_create_key_pair(ctx, m.type, m.priv, m.n_priv, m.pub, m.n_pub, label, id, sizeof(id),
                               &made) < 0)
         goto cleanup;
     created = 1;
-    x509_key_material_wipe(&m);
-    if (store_certificate(&ctx, key, certs, &made) < 0)
+    signer_key_material_wipe(&m);
+    if (store_certificate(ctx, key, certs, &made) < 0)
         goto cleanup;
-    made_uri = token_object_uri(&ctx, CKO_PRIVATE_KEY, made.id, made.id_len, made.label);
+    made_uri = token_object_uri(ctx, CKO_PRIVATE_KEY, made.id, made.id_len, made.label);
     notef("the private key is on the token now, non-extractable: %s",
           made_uri ? made_uri : made.label);
-    ret = 0;
+    ret = EXIT_OK;
 cleanup:
-    if (ret != 0 && created)
-        token_destroy_key(&ctx, &made);
-    x509_key_material_wipe(&m);
+    if (ret != EXIT_OK && created)
+        token_destroy_key(ctx, &made);
+    signer_key_material_wipe(&m);
     OPENSSL_free(id_text);
     free(made_uri);
-    token_ctx_free(&ctx);
     return ret;
 }
 
@@ -89,18 +73,18 @@ int convert_key_write(const char *path, int force, EVP_PKEY *key)
     struct outfile out;
 
     if (outfile_open(&out, path, force, 0600) < 0)
-        return -1;
+        return EXIT_FAIL;
     /* Unbuffered: no stdio buffer keeps a copy of the key after fclose.
      * OpenSSL cleanses its own encoding buffers. */
     setvbuf(out.fp, NULL, _IONBF, 0);
     if (!PEM_write_PrivateKey(out.fp, key, NULL, NULL, 0, NULL, NULL)) {
         errorf("cannot write the private key: %s", msg_openssl_reason());
         outfile_abort(&out);
-        return -1;
+        return EXIT_FAIL;
     }
     if (outfile_commit(&out) < 0)
-        return -1;
+        return EXIT_FAIL;
     warnf("the private key is now in \"%s\" (mode 0600), off any token: protect or destroy it",
           path);
-    return 0;
+    return EXIT_OK;
 }

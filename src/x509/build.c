@@ -162,27 +162,3 @@ X509 *x509_selfsigned_new(const X509_NAME *subject, const GENERAL_NAMES *sans, E
     }
     return cert;
 }
-
-BIO *x509_request_encode(X509_REQ *req, int der)
-{
-    BIO *mem = BIO_new(BIO_s_mem());
-
-    if (!mem || !(der ? i2d_X509_REQ_bio(mem, req) : PEM_write_bio_X509_REQ(mem, req))) {
-        errorf("cannot encode the request: %s", msg_openssl_reason());
-        BIO_free(mem);
-        return NULL;
-    }
-    return mem;
-}
-
-BIO *x509_certificate_encode(X509 *cert, int der)
-{
-    BIO *mem = BIO_new(BIO_s_mem());
-
-    if (!mem || !(der ? i2d_X509_bio(mem, cert) : PEM_write_bio_X509(mem, cert))) {
-        errorf("cannot encode the certificate: %s", msg_openssl_reason());
-        BIO_free(mem);
-        return NULL;
-    }
-    return mem;
-}

@@ -4,7 +4,7 @@
  * here compares every input with every other: duplicates and the leaf are
  * found with hash sets, so a pool of thousands of certificates stays fast.
  * Nothing here prints either: the caller shows the diagnosis. */
-#include "x509/chain.h"
+#include "x509/chain-internal.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,284 +23,11 @@
  * giving up on finding a better path. */
 #define MAX_ATTEMPTS 8
 
-/* An open-addressing set of pointers keyed by a 64-bit hash; equal() makes
- * the final decision, so colliding hashes cost time, not correctness. */
-struct hash_set {
-    size_t cap; /* a power of two, at least twice the items */
-    struct hash_slot {
-        uint64_t key;
-        const void *item;
-    } * slots;
-    int (*equal)(const void *a, const void *b);
-};
-
-static int hash_set_init(struct hash_set *set, size_t items,
-                         int (*equal)(const void *a, const void *b))
-{
-    set->cap = 16;
-    while (set->cap < items * 2)
-        set->cap *= 2;
-    set->equal = equal;
-    set->slots = calloc(set->cap, sizeof(*set->slots));
-    return set->slots ? 0 : -1;
-}
-
-static void hash_set_free(struct hash_set *set)
-{
-    free(set->slots);
-    set->slots = NULL;
-}
-
-/* Returns the item already present that equals item, or NULL after adding
- * it (add: 0 only looks). */
-static const void *hash_set_find(struct hash_set *set, uint64_t key, const void *item, int add)
-{
-    size_t i = (size_t)key & (set->cap - 1);
-
-    while (set->slots[i].item) {
-        if (set->slots[i].key == key && set->equal(set->slots[i].item, item))
-            return set->slots[i].item;
-        i = (i + 1) & (set->cap - 1);
-    }
-    if (add) {
-        set->slots[i].key = key;
-        set->slots[i].item = item;
-    }
-    return NULL;
-}
-
-static int cert_equal(const void *a, const void *b)
-{
-    return X509_cmp((const X509 *)a, (const X509 *)b) == 0;
-}
-
-static int name_equal(const void *a, const void *b)
-{
-    return X509_NAME_cmp((const X509_NAME *)a, (const X509_NAME *)b) == 0;
-}
-
-static uint64_t name_key(const X509_NAME *name)
-{
-    int ok = 0;
-    unsigned long h = X509_NAME_hash_ex(name, NULL, NULL, &ok);
-
-    return ok ? (uint64_t)h : 0;
-}
-
-int x509_certs_dedup(STACK_OF(X509) *certs)
-{
-    struct hash_set seen;
-    STACK_OF(X509) *kept = NULL;
-    int n = sk_X509_num(certs), dropped = 0, ret = -1;
-
-    if (n <= 1)
-        return 0;
-    if (hash_set_init(&seen, (size_t)n, cert_equal) < 0 || !(kept = sk_X509_new_reserve(NULL, n)))
-        goto cleanup;
-    for (int i = 0; i < n; i++) {
-        X509 *cert = sk_X509_value(certs, i);
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int md_len = 0;
-        uint64_t key = 0;
-
-        if (!X509_digest(cert, EVP_sha256(), md, &md_len))
-            goto cleanup;
-        memcpy(&key, md, sizeof(key));
-        if (hash_set_find(&seen, key, cert, 1)) {
-            X509_free(cert);
-            dropped++;
-        } else {
-            sk_X509_push(kept, cert);
-        }
-    }
-    sk_X509_zero(certs);
-    for (int i = 0; i < sk_X509_num(kept); i++)
-        sk_X509_push(certs, sk_X509_value(kept, i));
-    ret = dropped;
-cleanup:
-    sk_X509_free(kept);
-    hash_set_free(&seen);
-    return ret;
-}
-
-char *x509_cert_label(X509 *cert)
-{
-    char *subject = x509_name_text(X509_get_subject_name(cert));
-    char *issuer = x509_name_text(X509_get_issuer_name(cert));
-    const ASN1_OCTET_STRING *aki = X509_get0_authority_key_id(cert);
-    char *aki_hex = NULL, *label = NULL;
-
-    if (aki)
-        aki_hex = OPENSSL_buf2hexstr(ASN1_STRING_get0_data(aki), ASN1_STRING_length(aki));
-    if (asprintf(&label, "\"%s\" (issuer \"%s\", AKI %s)", subject ? subject : "?",
-                 issuer ? issuer : "?", aki_hex ? aki_hex : "none") < 0)
-        label = NULL;
-    free(subject);
-    free(issuer);
-    OPENSSL_free(aki_hex);
-    return label;
-}
-
-static char *subject_text(X509 *cert)
-{
-    return x509_name_text(X509_get_subject_name(cert));
-}
-
-/* The leaf finder; allow_ca also takes a CA that issued no other input
- * (a bundle of CA certificates, ordered from its lowest one). */
-static X509 *find_leaf(STACK_OF(X509) *certs, int allow_ca, struct x509_chain_diag *diag)
-{
-    struct hash_set issuers;
-    STACK_OF(X509) *candidates = sk_X509_new_null();
-    X509 *leaf = NULL;
-    int n = sk_X509_num(certs);
-
-    if (diag)
-        diag->why[0] = diag->hint[0] = '\0';
-    if (!candidates || hash_set_init(&issuers, (size_t)(n > 0 ? n : 1), name_equal) < 0) {
-        sk_X509_free(candidates);
-        if (diag)
-            snprintf(diag->why, sizeof(diag->why), "cannot look for the leaf: out of memory");
-        return NULL;
-    }
-    /* The names that issued some input (a self-issued certificate issued
-     * nothing but itself). */
-    for (int i = 0; i < n; i++) {
-        X509 *cert = sk_X509_value(certs, i);
-        const X509_NAME *issuer = X509_get_issuer_name(cert);
-
-        if (X509_NAME_cmp(issuer, X509_get_subject_name(cert)) != 0)
-            hash_set_find(&issuers, name_key(issuer), issuer, 1);
-    }
-    for (int i = 0; i < n; i++) {
-        X509 *cert = sk_X509_value(certs, i);
-        const X509_NAME *subject = X509_get_subject_name(cert);
-
-        if (!hash_set_find(&issuers, name_key(subject), subject, 0) &&
-            (allow_ca || X509_check_ca(cert) == 0))
-            sk_X509_push(candidates, cert);
-    }
-    if (sk_X509_num(candidates) == 1) {
-        leaf = sk_X509_value(candidates, 0);
-    } else if (diag && sk_X509_num(candidates) == 0) {
-        snprintf(diag->why, sizeof(diag->why),
-                 "no leaf certificate among the inputs: each one is a CA or issued another");
-        snprintf(diag->hint, sizeof(diag->hint), "name the leaf with --leaf FILE");
-    } else if (diag) {
-        size_t used =
-            (size_t)snprintf(diag->why, sizeof(diag->why),
-                             "%d leaf certificates among the inputs: ", sk_X509_num(candidates));
-
-        for (int i = 0; i < sk_X509_num(candidates) && used < sizeof(diag->why) - 1; i++) {
-            char *s = subject_text(sk_X509_value(candidates, i));
-            int w = snprintf(diag->why + used, sizeof(diag->why) - used, "%s\"%s\"", i ? ", " : "",
-                             s ? s : "?");
-            used += w > 0 ? (size_t)w : 0;
-            free(s);
-        }
-        snprintf(diag->hint, sizeof(diag->hint), "name the leaf with --leaf FILE");
-    }
-    sk_X509_free(candidates);
-    hash_set_free(&issuers);
-    return leaf;
-}
-
-X509 *x509_chain_find_leaf(STACK_OF(X509) *certs, struct x509_chain_diag *diag)
-{
-    return find_leaf(certs, 0, diag);
-}
-
 static int accept_everything(int ok, X509_STORE_CTX *ctx)
 {
     (void)ok;
     (void)ctx;
     return 1;
-}
-
-static void time_text(const ASN1_TIME *t, char *text, size_t len)
-{
-    struct tm tm;
-
-    if (!t || !ASN1_TIME_to_tm(t, &tm))
-        snprintf(text, len, "?");
-    else
-        strftime(text, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The self-signed input set aside by --trust whose subject issued cert. */
-static X509 *untrusted_root_for(STACK_OF(X509) *set_aside, X509 *cert)
-{
-    for (int i = 0; i < sk_X509_num(set_aside); i++)
-        if (X509_check_issued(sk_X509_value(set_aside, i), cert) == X509_V_OK)
-            return sk_X509_value(set_aside, i);
-    return NULL;
-}
-
-static void diagnose(X509_STORE_CTX *ctx, STACK_OF(X509) *set_aside, struct x509_chain_diag *d)
-{
-    int err = X509_STORE_CTX_get_error(ctx);
-    X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
-    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
-    char *label = cur ? x509_cert_label(cur) : NULL;
-    const char *what = label ? label : "the certificate";
-    char when[32];
-    X509 *loop = NULL, *root;
-
-    switch (err) {
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        /* OpenSSL never puts a certificate in a path twice: an issuer
-         * already in the path means the links go round in a circle. */
-        for (int i = 0; cur && i < sk_X509_num(chain); i++) {
-            X509 *c = sk_X509_value(chain, i);
-            if (c != cur && X509_check_issued(c, cur) == X509_V_OK)
-                loop = c;
-        }
-        if (loop) {
-            char *s = subject_text(loop);
-            snprintf(d->why, sizeof(d->why),
-                     "a loop: %s is issued by \"%s\", which is already in the path", what,
-                     s ? s : "?");
-            free(s);
-        } else {
-            snprintf(d->why, sizeof(d->why), "no issuer found for %s", what);
-            if (cur && (root = untrusted_root_for(set_aside, cur)) != NULL) {
-                char *s = subject_text(root);
-                snprintf(d->hint, sizeof(d->hint),
-                         "\"%s\" is among the inputs, but --trust does not trust it", s ? s : "?");
-                free(s);
-            } else {
-                snprintf(d->hint, sizeof(d->hint),
-                         "give the issuer's certificate as another FILE, or --trust FILE|system");
-            }
-        }
-        break;
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        time_text(X509_get0_notAfter(cur), when, sizeof(when));
-        snprintf(d->why, sizeof(d->why), "%s expired on %s", what, when);
-        break;
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        time_text(X509_get0_notBefore(cur), when, sizeof(when));
-        snprintf(d->why, sizeof(d->why), "%s is not valid before %s", what, when);
-        break;
-    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-        snprintf(d->why, sizeof(d->why),
-                 "the signature of %s does not verify with its issuer's key", what);
-        break;
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-        snprintf(d->why, sizeof(d->why), "the leaf %s is self-signed and not trusted", what);
-        break;
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-        snprintf(d->why, sizeof(d->why),
-                 "the path ends in %s, a self-signed root that is not trusted", what);
-        snprintf(d->hint, sizeof(d->hint),
-                 "give --trust a file that holds it, or leave out --trust");
-        break;
-    default:
-        snprintf(d->why, sizeof(d->why), "the path does not verify at %s: %s", what,
-                 X509_verify_cert_error_string(err));
-    }
-    free(label);
 }
 
 static int contains(STACK_OF(X509) *certs, X509 *cert)
@@ -349,7 +76,7 @@ static int retry_without(X509_STORE_CTX *ctx, STACK_OF(X509) *anchors, STACK_OF(
         return 0;
     if (!sk_X509_push(excluded, cur))
         return 0;
-    label = subject_text(cur);
+    label = x509_subject_text(cur);
     snprintf(path->note, sizeof(path->note), "root \"%s\" is %s: another path was used",
              label ? label : "?", err == X509_V_ERR_CERT_HAS_EXPIRED ? "expired" : "not yet valid");
     free(label);
@@ -372,8 +99,8 @@ int x509_path_build(const struct x509_chain_request *req, struct x509_path *path
         snprintf(diag->why, sizeof(diag->why), "cannot build the path: out of memory");
         goto cleanup;
     }
-    if (!leaf && !(leaf = find_leaf(req->certs, 0, diag)) &&
-        !(req->order_only && (leaf = find_leaf(req->certs, 1, diag))))
+    if (!leaf && !(leaf = x509_find_leaf(req->certs, 0, diag)) &&
+        !(req->order_only && (leaf = x509_find_leaf(req->certs, 1, diag))))
         goto cleanup;
     for (int i = 0; i < sk_X509_num(req->certs); i++) {
         X509 *cert = sk_X509_value(req->certs, i);
@@ -404,7 +131,7 @@ int x509_path_build(const struct x509_chain_request *req, struct x509_path *path
         if (X509_verify_cert(ctx) > 0 || req->order_only)
             done = 1;
         else if (!retry_without(ctx, anchors, excluded, path)) {
-            diagnose(ctx, set_aside, diag);
+            x509_chain_diagnose(ctx, set_aside, diag);
             goto cleanup;
         }
     }
@@ -418,7 +145,7 @@ int x509_path_build(const struct x509_chain_request *req, struct x509_path *path
         snprintf(diag->why, sizeof(diag->why), "cannot build the path: out of memory");
         goto cleanup;
     }
-    path->root_name = subject_text(sk_X509_value(path->certs, sk_X509_num(path->certs) - 1));
+    path->root_name = x509_subject_text(sk_X509_value(path->certs, sk_X509_num(path->certs) - 1));
     path->roots = sk_X509_num(anchors) - sk_X509_num(excluded);
     ret = 0;
 cleanup:
@@ -512,4 +239,39 @@ void x509_path_free(struct x509_path *path)
     free(path->root_name);
     path->certs = NULL;
     path->root_name = NULL;
+}
+
+STACK_OF(X509) *x509_certs_order(STACK_OF(X509) *all, int *chained)
+{
+    struct x509_chain_request req = {0};
+    struct x509_chain_diag diag;
+    struct x509_path path = {0};
+    STACK_OF(X509) *ordered = sk_X509_new_null();
+    int n_path = 0;
+
+    *chained = 0;
+    if (!ordered)
+        return NULL;
+    req.certs = all;
+    req.order_only = 1;
+    if (sk_X509_num(all) > 1 && x509_path_build(&req, &path, &diag) == 0 &&
+        sk_X509_num(path.certs) > 1) {
+        n_path = sk_X509_num(path.certs);
+        *chained = n_path;
+    }
+    for (int i = 0; i < n_path; i++)
+        sk_X509_push(ordered, sk_X509_value(path.certs, i));
+    for (int i = 0; i < sk_X509_num(all); i++) {
+        X509 *cert = sk_X509_value(all, i);
+        int on_path = 0;
+
+        for (int k = 0; k < n_path && !on_path; k++)
+            on_path = X509_cmp(cert, sk_X509_value(path.certs, k)) == 0;
+        if (!on_path)
+            sk_X509_push(ordered, cert);
+    }
+    /* The path's certificates are all's own objects (the store hands back
+     * what it was given), so ordered may borrow them from all. */
+    x509_path_free(&path);
+    return ordered;
 }

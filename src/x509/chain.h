@@ -1,6 +1,6 @@
 /* Certification paths: which input is the leaf, and the path from it to a
  * root, built by OpenSSL's X509_verify_cert (never from file order). Reading
- * the inputs is x509-decode.c's job; writing and printing are the commands'.
+ * the inputs is x509/decode.c's job; writing and printing are the commands'.
  * Nothing here prints: failures come back as text for the caller to show
  * (an error line for `chain`, a FAIL line for `check`). */
 #ifndef P11CERT_X509_CHAIN_H
@@ -34,9 +34,15 @@ struct x509_chain_request {
 };
 
 /* Drops later copies of a certificate (same SHA-256 fingerprint) from
- * certs, in place, keeping the input order. Returns how many were dropped,
- * or -1 out of memory. Linear: a hash set, not a double loop. */
-int x509_certs_dedup(STACK_OF(X509) *certs);
+ * certs, in place, keeping the input order; *dropped says how many.
+ * Returns 0, or -1 out of memory. Linear: a hash set, not a double loop. */
+int x509_certs_dedup(STACK_OF(X509) *certs, int *dropped);
+
+/* all, leaf first, then its issuer and so on, then whatever is not on that
+ * path in input order; input order when there is no single leaf. *chained
+ * is the length of the path (0: none). A new stack borrowing all's
+ * certificates (free it with sk_X509_free); NULL out of memory. */
+STACK_OF(X509) *x509_certs_order(STACK_OF(X509) *all, int *chained);
 
 /* The leaf among certs: the one certificate that issued no other input and
  * is not a CA. NULL when there is none or several (diag, when not NULL,

@@ -5,26 +5,20 @@
  * turns its failures into one line that names the file. */
 #include "x509/decode.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
-#include <openssl/provider.h>
-#include <openssl/x509v3.h>
 
+#include "x509/decode-internal.h"
 #include "util/msg.h"
+#include "util/readfile.h"
 
-#define DECODE_MAX_BYTES (16L * 1024 * 1024)
+#define DECODE_MAX_BYTES (16UL * 1024 * 1024)
 
 /* What a PEM file held besides certificates, for the message when it held
  * no certificate at all. */
@@ -35,7 +29,7 @@ struct pem_census {
     char other[64]; /* the first block of another type */
 };
 
-static int push_cert(struct x509_bundle *out, X509 *cert)
+int x509_bundle_push(struct x509_bundle *out, X509 *cert)
 {
     if (!out->certs && !(out->certs = sk_X509_new_null()))
         return -1;
@@ -92,7 +86,7 @@ static int take_pkcs7(PKCS7 *p7, const char *name, struct x509_bundle *out)
         X509 *cert = sk_X509_value(certs, i);
         if (!X509_up_ref(cert))
             return -1;
-        if (push_cert(out, cert) < 0) {
+        if (x509_bundle_push(out, cert) < 0) {
             X509_free(cert);
             errorf("cannot read \"%s\": out of memory", name);
             return -1;
@@ -117,7 +111,7 @@ static int pem_block(const char *type, const unsigned char *der, long der_len, c
                    index, type, msg_openssl_reason());
             return -1;
         }
-        if (push_cert(out, cert) < 0) {
+        if (x509_bundle_push(out, cert) < 0) {
             X509_free(cert);
             errorf("cannot read \"%s\": out of memory", name);
             return -1;
@@ -212,148 +206,6 @@ cleanup:
     return ret;
 }
 
-/* Whether the error queue says an algorithm is not available (an RC2-40 or
- * other legacy PBE that only the legacy provider has). */
-static int unsupported_algorithm_error(void)
-{
-    unsigned long e;
-    int found = 0;
-
-    while ((e = ERR_get_error()) != 0) {
-        int reason = ERR_GET_REASON(e);
-        if ((ERR_GET_LIB(e) == ERR_LIB_EVP &&
-             (reason == EVP_R_UNSUPPORTED_ALGORITHM || reason == EVP_R_UNSUPPORTED_CIPHER ||
-              reason == EVP_R_UNKNOWN_CIPHER ||
-              reason == EVP_R_UNSUPPORTED_KEY_DERIVATION_FUNCTION ||
-              reason == EVP_R_UNSUPPORTED_PRF)) ||
-            e == ERR_PACK(ERR_GET_LIB(e), 0, ERR_R_UNSUPPORTED) ||
-            e == ERR_PACK(ERR_GET_LIB(e), 0, ERR_R_FETCH_FAILED) ||
-            (ERR_GET_LIB(e) == ERR_LIB_PKCS12 && reason == PKCS12_R_UNKNOWN_DIGEST_ALGORITHM))
-            found = 1;
-    }
-    return found;
-}
-
-static int parse_pkcs12(PKCS12 *p12, const char *pass, const char *name, struct x509_bundle *out)
-{
-    X509 *cert = NULL;
-    STACK_OF(X509) *ca = NULL;
-    EVP_PKEY *key = NULL;
-
-    if (!PKCS12_parse(p12, pass, &key, &cert, &ca))
-        return -1;
-    /* A private key in memory: no core dump may hold it (even when the
-     * PFX had no password, so no secret was read). */
-    if (key)
-        prctl(PR_SET_DUMPABLE, 0);
-    out->key = key;
-    if (cert && push_cert(out, cert) < 0)
-        goto oom;
-    cert = NULL;
-    while (ca && sk_X509_num(ca) > 0) {
-        X509 *c = sk_X509_shift(ca);
-        if (push_cert(out, c) < 0) {
-            X509_free(c);
-            goto oom;
-        }
-    }
-    sk_X509_free(ca);
-    return 0;
-oom:
-    X509_free(cert);
-    sk_X509_pop_free(ca, X509_free);
-    errorf("cannot read \"%s\": out of memory", name);
-    return -2;
-}
-
-/* The modern load first; the legacy provider only when that fails for an
- * algorithm the default provider does not have (RC2-40, as old Windows and
- * Java exports use). */
-static int decode_pkcs12_with(PKCS12 *p12, const char *pass, const char *name,
-                              struct x509_bundle *out)
-{
-    OSSL_PROVIDER *legacy = NULL, *deflt = NULL;
-    int rc;
-
-    ERR_clear_error();
-    rc = parse_pkcs12(p12, pass, name, out);
-    if (rc != -1) {
-        if (rc == 0)
-            out->format = "PKCS#12";
-        return rc == 0 ? 0 : -1;
-    }
-    if (!unsupported_algorithm_error()) {
-        errorf("cannot read \"%s\": the PKCS#12 contents cannot be decrypted: %s", name,
-               msg_openssl_reason());
-        return -1;
-    }
-    legacy = OSSL_PROVIDER_load(NULL, "legacy");
-    /* Loading one provider explicitly would otherwise leave out the
-     * default one that the rest of the program relies on. */
-    deflt = OSSL_PROVIDER_load(NULL, "default");
-    if (!legacy || !deflt) {
-        errorf("cannot read \"%s\": it uses a legacy algorithm (RC2/3DES) and OpenSSL's legacy "
-               "provider cannot be loaded: %s",
-               name, msg_openssl_reason());
-        rc = -1;
-        goto cleanup;
-    }
-    debugf("\"%s\": PKCS#12 with a legacy algorithm: loaded OpenSSL's legacy provider", name);
-    rc = parse_pkcs12(p12, pass, name, out);
-    if (rc == 0)
-        out->format = "PKCS#12 (legacy)";
-    else if (rc == -1)
-        errorf("cannot read \"%s\": the PKCS#12 contents cannot be decrypted: %s", name,
-               msg_openssl_reason());
-cleanup:
-    if (legacy)
-        OSSL_PROVIDER_unload(legacy);
-    if (deflt)
-        OSSL_PROVIDER_unload(deflt);
-    return rc == 0 ? 0 : -1;
-}
-
-static int decode_pkcs12(PKCS12 *p12, const char *name, const struct secret_source *password,
-                         struct x509_bundle *out)
-{
-    struct secret pass = {0};
-    char what[512];
-    int ret = -1;
-
-    /* Its private key is decrypted into this process's memory. */
-    secret_protect_process();
-    /* The MAC tells a wrong password apart from a damaged file. A file
-     * without a MAC (rare) finds out when decrypting. */
-    if (!password || password->kind == SECRET_SOURCE_NONE) {
-        if (PKCS12_mac_present(p12) && !PKCS12_verify_mac(p12, "", 0) &&
-            !PKCS12_verify_mac(p12, NULL, 0)) {
-            ERR_clear_error();
-            errorf("cannot read \"%s\": the PKCS#12 file needs a password: give "
-                   "--password-source",
-                   name);
-            return -1;
-        }
-        ERR_clear_error();
-        return decode_pkcs12_with(p12, "", name, out);
-    }
-    snprintf(what, sizeof(what), "password for \"%s\"", name);
-    if (secret_read(password, what, &pass) < 0)
-        return -1;
-    if (PKCS12_mac_present(p12) && !PKCS12_verify_mac(p12, pass.data, (int)pass.len)) {
-        ERR_clear_error();
-        /* An empty password may be encoded either way. */
-        if (pass.len != 0 || !PKCS12_verify_mac(p12, NULL, 0)) {
-            ERR_clear_error();
-            errorf("cannot read \"%s\": wrong password (the PKCS#12 integrity check fails)", name);
-            goto cleanup;
-        }
-    }
-    ret = decode_pkcs12_with(p12, pass.data, name, out);
-cleanup:
-    secret_wipe(&pass);
-    return ret;
-}
-
 /* The bytes after a DER object that are only padding some tools add. */
 static int only_padding(const unsigned char *p, size_t len)
 {
@@ -376,7 +228,7 @@ static int decode_der_certs(const unsigned char *data, size_t len, const char *n
                    name, (size_t)(end - p), sk_X509_num(out->certs));
             return -1;
         }
-        if (push_cert(out, cert) < 0) {
+        if (x509_bundle_push(out, cert) < 0) {
             X509_free(cert);
             errorf("cannot read \"%s\": out of memory", name);
             return -1;
@@ -430,7 +282,7 @@ static int decode_der(const unsigned char *data, size_t len, const char *name,
     }
     p = data;
     if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) != NULL) {
-        int ret = decode_pkcs12(p12, name, password, out);
+        int ret = x509_decode_pkcs12(p12, name, password, out);
         PKCS12_free(p12);
         if (ret == 0 && sk_X509_num(out->certs) <= 0) {
             errorf("cannot read \"%s\": the PKCS#12 file holds no certificates", name);
@@ -495,7 +347,7 @@ int x509_decode(const unsigned char *data, size_t len, const char *name,
         errorf("cannot read \"%s\": the file is empty", name);
         return -1;
     }
-    if ((long)len > DECODE_MAX_BYTES) {
+    if (len > DECODE_MAX_BYTES) {
         errorf("cannot read \"%s\": larger than 16 MiB: not a certificate file", name);
         return -1;
     }
@@ -527,60 +379,18 @@ int x509_decode(const unsigned char *data, size_t len, const char *name,
 int x509_decode_file(const char *path, const struct secret_source *password,
                      struct x509_bundle *out)
 {
-    struct stat st;
-    unsigned char *data = NULL;
-    size_t got = 0;
-    int fd, ret = -1;
+    struct file_data file;
+    char why[256];
+    int ret;
 
     memset(out, 0, sizeof(*out));
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        errorf("cannot read \"%s\": %s", path, strerror(errno));
+    if (file_read_all(path, DECODE_MAX_BYTES, &file, why, sizeof(why)) < 0) {
+        errorf("cannot read \"%s\": %s", path, why);
         return -1;
     }
-    if (fstat(fd, &st) < 0) {
-        errorf("cannot read \"%s\": %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        errorf("cannot read \"%s\": it is a directory", path);
-        goto cleanup;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        errorf("cannot read \"%s\": not a regular file", path);
-        goto cleanup;
-    }
-    if (st.st_size > DECODE_MAX_BYTES) {
-        errorf("cannot read \"%s\": larger than 16 MiB: not a certificate file", path);
-        goto cleanup;
-    }
-    if (st.st_size == 0) {
-        errorf("cannot read \"%s\": the file is empty", path);
-        goto cleanup;
-    }
-    data = malloc((size_t)st.st_size);
-    if (!data) {
-        errorf("cannot read \"%s\": out of memory", path);
-        goto cleanup;
-    }
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            errorf("cannot read \"%s\": %s", path, strerror(errno));
-            goto cleanup;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    ret = x509_decode(data, got, path, password, out);
-cleanup:
+    ret = x509_decode(file.data, file.len, path, password, out);
     /* A PKCS#12 file may hold a private key: leave no copy behind. */
-    if (data)
-        OPENSSL_clear_free(data, (size_t)st.st_size);
-    close(fd);
+    file_data_free(&file);
     return ret;
 }
 
@@ -593,28 +403,4 @@ void x509_bundle_free(struct x509_bundle *bundle)
     bundle->certs = NULL;
     bundle->key = NULL;
     bundle->format = NULL;
-}
-
-int x509_covers_host(X509 *cert, const char *host)
-{
-    unsigned char addr[16];
-    char name[256];
-    size_t len;
-
-    if (!cert || !host || !*host)
-        return 0;
-    /* An address is matched against iPAddress entries only: a DNS entry
-     * that reads "192.0.2.1" does not cover it. */
-    if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1)
-        return X509_check_ip_asc(cert, host, 0) == 1;
-    len = strlen(host);
-    if (len >= sizeof(name))
-        return 0;
-    memcpy(name, host, len + 1);
-    if (len > 1 && name[len - 1] == '.')
-        name[--len] = '\0';
-    return X509_check_host(cert, name, len,
-                           X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
-                               X509_CHECK_FLAG_NEVER_CHECK_SUBJECT,
-                           NULL) == 1;
 }

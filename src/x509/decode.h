@@ -31,8 +31,4 @@ int x509_decode_file(const char *path, const struct secret_source *password,
 
 void x509_bundle_free(struct x509_bundle *bundle);
 
-/* Whether cert's subjectAltName covers host as browsers match it: a
- * wildcard stands for exactly one leftmost label, the CN is not used. */
-int x509_covers_host(X509 *cert, const char *host);
-
 #endif

@@ -2,10 +2,17 @@
 #include "x509/x509.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
+
+#include "x509/parse.h"
 
 char *x509_name_text(const X509_NAME *name)
 {
@@ -102,4 +109,35 @@ json_t *x509_certificate_json(X509 *cert)
     OPENSSL_free(fingerprint);
     BN_free(serial);
     return obj;
+}
+
+const char *x509_pubkey_describe(const EVP_PKEY *pkey, char *buf, size_t len)
+{
+    char group[64] = "";
+
+    switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_RSA:
+        snprintf(buf, len, "RSA %d", EVP_PKEY_get_bits(pkey));
+        break;
+    case EVP_PKEY_EC:
+        EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                       NULL);
+        snprintf(buf, len, "EC %s",
+                 EC_curve_nid2nist(OBJ_sn2nid(group)) ? EC_curve_nid2nist(OBJ_sn2nid(group))
+                                                      : group);
+        break;
+    case EVP_PKEY_ED25519:
+        snprintf(buf, len, "Ed25519");
+        break;
+    default:
+        snprintf(buf, len, "%s", EVP_PKEY_get0_type_name(pkey));
+    }
+    return buf;
+}
+
+char *x509_certificate_label(X509 *cert)
+{
+    const char *cn = x509_name_common_name(X509_get_subject_name(cert));
+
+    return cn ? strdup(cn) : x509_name_text(X509_get_subject_name(cert));
 }

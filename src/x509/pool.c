@@ -1,5 +1,5 @@
 /* Pooled certificates: DER kept aside with its subject name, decoded in full
- * only when a path can use it (see x509-pool.h for why). */
+ * only when a path can use it (see x509/pool.h for why). */
 #include "x509/pool.h"
 
 #include <stdlib.h>
@@ -91,12 +91,13 @@ static int add_item(struct x509_pool *pool, unsigned char *der, long der_len, X5
     return 0;
 }
 
-int x509_pool_add_pem_file(struct x509_pool *pool, const char *path)
+int x509_pool_add_pem_file(struct x509_pool *pool, const char *path, int *taken)
 {
     BIO *bio = BIO_new_file(path, "rb");
     size_t from = pool->n;
     int ret = 0;
 
+    *taken = 0;
     if (!bio) {
         ERR_clear_error();
         return 0; /* the usual decoder says why */
@@ -113,8 +114,8 @@ int x509_pool_add_pem_file(struct x509_pool *pool, const char *path)
             unsigned long e = ERR_peek_last_error();
 
             /* The end of the file after at least one certificate: taken. */
-            ret = pool->n > from && ERR_GET_LIB(e) == ERR_LIB_PEM &&
-                  ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
+            *taken = pool->n > from && ERR_GET_LIB(e) == ERR_LIB_PEM &&
+                     ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
             ERR_clear_error();
             break;
         }
@@ -138,8 +139,10 @@ int x509_pool_add_pem_file(struct x509_pool *pool, const char *path)
         }
     }
     BIO_free(bio);
-    if (ret != 1)
+    if (ret < 0 || !*taken) {
+        *taken = 0;
         drop_from(pool, from);
+    }
     return ret;
 }
 

@@ -7,7 +7,7 @@
  * a path can use is known from names alone: OpenSSL only tries an issuer
  * whose subject equals the certificate's issuer name (X509_check_issued), so
  * only certificates whose subject is an issuer name on the way up from the
- * leaf are decoded. The path itself is still OpenSSL's (x509-chain.c). */
+ * leaf are decoded. The path itself is still OpenSSL's (x509/chain.c). */
 #ifndef P11CERT_X509_POOL_H
 #define P11CERT_X509_POOL_H
 
@@ -19,10 +19,10 @@ struct x509_pool *x509_pool_new(void);
 void x509_pool_free(struct x509_pool *pool);
 
 /* Takes the certificates of path when it is a PEM file of CERTIFICATE
- * blocks only. Returns 1 taken, 0 anything else (nothing taken, nothing
- * reported: decode the file the usual way, which words any error), -1 out
- * of memory (reported). */
-int x509_pool_add_pem_file(struct x509_pool *pool, const char *path);
+ * blocks only (*taken = 1); anything else is left alone (*taken = 0,
+ * nothing reported: decode the file the usual way, which words any error).
+ * Returns 0, or -1 out of memory (reported). */
+int x509_pool_add_pem_file(struct x509_pool *pool, const char *path, int *taken);
 
 /* Decodes the pooled certificates that can be issuers on a path up from
  * certs (their subject is the issuer name of a certificate in certs, or of

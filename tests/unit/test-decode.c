@@ -1,9 +1,8 @@
 /* Unit tests of x509_decode's format sniffing on in-memory inputs (PEM with
  * a BOM, CRLF and text before the blocks, DER, PKCS#7, PKCS#12, and the
  * malformed: empty, garbage, truncated, UTF-16, a key instead of a
- * certificate), of x509_covers_host, and of the path builder (order,
- * duplicates, a missing link, a pool of 10,000 certificates). The
- * certificates are made here with OpenSSL: no files needed. */
+ * certificate), and of x509_covers_host. The certificates are made here
+ * with OpenSSL (pki.h): no files needed. The path builder is test-chain.c's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,86 +21,11 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
-#include "x509/chain.h"
 #include "x509/decode.h"
+#include "x509/names.h"
 
 #include "capture.h"
-
-/* A small hierarchy shared by the tests: root -> inter -> leaf. */
-struct pki {
-    EVP_PKEY *root_key, *inter_key, *leaf_key;
-    X509 *root, *inter, *leaf;
-};
-
-static struct pki pki;
-
-static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509_EXTENSION *ext;
-
-    X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    assert_non_null(ext);
-    assert_true(X509_add_ext(cert, ext, -1));
-    X509_EXTENSION_free(ext);
-}
-
-/* A certificate for key named cn, issued by issuer (NULL: itself). */
-static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int ca,
-                       const char *san, long serial)
-{
-    X509 *cert = X509_new();
-    X509_NAME *name = X509_NAME_new();
-
-    assert_non_null(cert);
-    assert_true(X509_set_version(cert, X509_VERSION_3));
-    assert_true(ASN1_INTEGER_set(X509_get_serialNumber(cert), serial));
-    assert_true(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1,
-                                           -1, 0));
-    assert_true(X509_set_subject_name(cert, name));
-    assert_true(X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name));
-    assert_non_null(X509_gmtime_adj(X509_getm_notBefore(cert), -3600));
-    assert_non_null(X509_gmtime_adj(X509_getm_notAfter(cert), 86400L * 30));
-    assert_true(X509_set_pubkey(cert, key));
-    add_ext(cert, issuer ? issuer : cert, NID_basic_constraints,
-            ca ? "critical,CA:TRUE" : "CA:FALSE");
-    add_ext(cert, issuer ? issuer : cert, NID_subject_key_identifier, "hash");
-    if (issuer)
-        add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always");
-    if (san)
-        add_ext(cert, cert, NID_subject_alt_name, san);
-    assert_true(X509_sign(cert, issuer_key ? issuer_key : key, EVP_sha256()) > 0);
-    X509_NAME_free(name);
-    return cert;
-}
-
-static int setup_pki(void **state)
-{
-    (void)state;
-    pki.root_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    pki.inter_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    pki.leaf_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    if (!pki.root_key || !pki.inter_key || !pki.leaf_key)
-        return -1;
-    pki.root = make_cert("Test Root", pki.root_key, NULL, NULL, 1, NULL, 1);
-    pki.inter = make_cert("Test Intermediate", pki.inter_key, pki.root, pki.root_key, 1, NULL, 2);
-    pki.leaf = make_cert("www.example.com", pki.leaf_key, pki.inter, pki.inter_key, 0,
-                         "DNS:www.example.com,DNS:*.api.example.com,IP:192.0.2.1", 3);
-    return 0;
-}
-
-static int teardown_pki(void **state)
-{
-    (void)state;
-    X509_free(pki.root);
-    X509_free(pki.inter);
-    X509_free(pki.leaf);
-    EVP_PKEY_free(pki.root_key);
-    EVP_PKEY_free(pki.inter_key);
-    EVP_PKEY_free(pki.leaf_key);
-    return 0;
-}
+#include "pki.h"
 
 /* Growing byte buffers. */
 struct buf {
@@ -457,98 +381,6 @@ static void test_covers_host(void **state)
     X509_free(dns_ip);
 }
 
-static STACK_OF(X509) *stack_of(X509 *a, X509 *b, X509 *c, X509 *d)
-{
-    STACK_OF(X509) *s = sk_X509_new_null();
-    X509 *all[] = {a, b, c, d};
-
-    for (int i = 0; i < 4; i++)
-        if (all[i]) {
-            X509_up_ref(all[i]);
-            sk_X509_push(s, all[i]);
-        }
-    return s;
-}
-
-static void test_chain_order(void **state)
-{
-    STACK_OF(X509) *certs = stack_of(pki.root, pki.leaf, pki.inter, pki.root);
-    struct x509_chain_request req = {0};
-    struct x509_chain_diag diag;
-    struct x509_path path;
-
-    (void)state;
-    assert_int_equal(x509_certs_dedup(certs), 1);
-    assert_int_equal(sk_X509_num(certs), 3);
-    assert_ptr_equal(x509_chain_find_leaf(certs, &diag), pki.leaf);
-    req.certs = certs;
-    if (x509_path_build(&req, &path, &diag) != 0)
-        fail_msg("no path: %s", diag.why);
-    assert_int_equal(sk_X509_num(path.certs), 3);
-    assert_int_equal(X509_cmp(sk_X509_value(path.certs, 0), pki.leaf), 0);
-    assert_int_equal(X509_cmp(sk_X509_value(path.certs, 1), pki.inter), 0);
-    assert_int_equal(X509_cmp(sk_X509_value(path.certs, 2), pki.root), 0);
-    assert_string_equal(path.root_name, "CN=Test Root");
-    x509_path_free(&path);
-    sk_X509_pop_free(certs, X509_free);
-
-    /* The intermediate missing: named, with its issuer. */
-    certs = stack_of(pki.leaf, pki.root, NULL, NULL);
-    req.certs = certs;
-    assert_int_equal(x509_path_build(&req, &path, &diag), -1);
-    assert_null(path.certs);
-    if (!strstr(diag.why, "no issuer found for \"CN=www.example.com\" (issuer \"CN=Test "
-                          "Intermediate\", AKI "))
-        fail_msg("diagnosis: %s", diag.why);
-    /* Ordering only: as far as the links go. */
-    req.order_only = 1;
-    assert_int_equal(x509_path_build(&req, &path, &diag), 0);
-    assert_int_equal(sk_X509_num(path.certs), 1);
-    x509_path_free(&path);
-    sk_X509_pop_free(certs, X509_free);
-}
-
-/* A pool of 10,000 certificates: the leaf's path is found among them. The
- * test asserts the result, not the time (make bench measures speed); a
- * quadratic implementation shows up as a test that takes minutes. */
-static void test_chain_pool(void **state)
-{
-    STACK_OF(X509) *pool = sk_X509_new_null();
-    X509 *ca = make_cert("Pool CA", pki.inter_key, pki.root, pki.root_key, 1, NULL, 100);
-    X509 *leaf = make_cert("pool-leaf.example.com", pki.leaf_key, ca, pki.inter_key, 0,
-                           "DNS:pool-leaf.example.com", 101);
-    struct x509_chain_request req = {0};
-    struct x509_chain_diag diag;
-    struct x509_path path;
-    char cn[64];
-
-    (void)state;
-    for (int i = 0; i < 10000; i++) {
-        snprintf(cn, sizeof(cn), "Pool CA %d", i);
-        sk_X509_push(pool, make_cert(cn, pki.inter_key, pki.root, pki.root_key, 1, NULL, 1000 + i));
-    }
-    sk_X509_push(pool, ca);
-    X509_up_ref(pki.root);
-    sk_X509_push(pool, pki.root);
-    /* Duplicates of every tenth one. */
-    for (int i = 0; i < 10000; i += 10) {
-        X509 *dup = sk_X509_value(pool, i);
-        X509_up_ref(dup);
-        sk_X509_push(pool, dup);
-    }
-    assert_int_equal(x509_certs_dedup(pool), 1000);
-    assert_int_equal(sk_X509_num(pool), 10002);
-    req.certs = pool;
-    req.leaf = leaf;
-    if (x509_path_build(&req, &path, &diag) != 0)
-        fail_msg("no path: %s", diag.why);
-    assert_int_equal(sk_X509_num(path.certs), 3);
-    assert_int_equal(X509_cmp(sk_X509_value(path.certs, 1), ca), 0);
-    x509_path_free(&path);
-    X509_free(leaf);
-    sk_X509_pop_free(pool, X509_free);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -564,8 +396,6 @@ int main(void)
         cmocka_unit_test(test_utf16),
         cmocka_unit_test(test_private_key),
         cmocka_unit_test(test_covers_host),
-        cmocka_unit_test(test_chain_order),
-        cmocka_unit_test(test_chain_pool),
     };
 
     return cmocka_run_group_tests(tests, setup_pki, teardown_pki);

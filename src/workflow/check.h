@@ -1,12 +1,26 @@
-/* The checks of `p11cert check`: each adds one PASS/FAIL line (name, ok,
- * detail) to a report; none prints. */
-#ifndef P11CERT_CHECKS_H
-#define P11CERT_CHECKS_H
+/* check: a certificate bundle checked, one PASS/FAIL line (name, ok,
+ * detail) per check in a report; nothing here prints. */
+#ifndef P11CERT_WORKFLOW_CHECK_H
+#define P11CERT_WORKFLOW_CHECK_H
 
 #include <jansson.h>
 #include <openssl/x509.h>
 
 #include "signer/signer.h"
+#include "x509/decode.h"
+
+#define CHECK_MAX_DOMAINS 100
+
+struct check_request {
+    const char *cert, *chain, *trust; /* files; trust may be "system" */
+    const char *domains[CHECK_MAX_DOMAINS];
+    size_t n_domains;
+    int tls; /* handshakes with the token key (needs the key) */
+};
+
+struct check_inputs {
+    struct x509_bundle cert, chain;
+};
 
 struct check_report {
     json_t *checks; /* [{name, ok, detail}] */
@@ -34,5 +48,16 @@ void check_server_auth(struct check_report *r, X509 *cert);
  * client verifying against root and (when given) host. */
 void check_tls(struct check_report *r, struct token_ctx *ctx, const struct token_key *key,
                X509 *cert, STACK_OF(X509) *intermediates, X509 *root, const char *host);
+
+/* Reads the files, before any token is opened. Returns the exit status. */
+int check_read(const struct check_request *req, struct check_inputs *in);
+void check_inputs_free(struct check_inputs *in);
+
+/* Every check into r: with ctx (opened and logged in; the PIN kept for
+ * --tls) the key key_uri names is checked against the certificate, and
+ * --tls shakes hands with it. Returns the exit status of the run itself:
+ * EXIT_OK when every check could be made, whatever they found. */
+int check_run(struct token_ctx *ctx, P11KitUri *key_uri, const struct check_request *req,
+              const struct check_inputs *in, struct check_report *r);
 
 #endif

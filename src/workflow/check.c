@@ -1,5 +1,6 @@
-/* The individual checks of `p11cert check`. */
-#include "workflow/checks.h"
+/* The checks of `p11cert check`, each on its own, and the run that makes
+ * them in order. */
+#include "workflow/check.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,8 +9,10 @@
 #include <openssl/x509v3.h>
 
 #include "signer/libp11-key.h"
+#include "util/msg.h"
+#include "x509/chain.h"
+#include "x509/names.h"
 #include "x509/tls.h"
-#include "x509/decode.h"
 
 /* Days under which a certificate about to expire is worth a warning. */
 #define EXPIRY_WARNING_DAYS 30
@@ -31,19 +34,20 @@ void check_add(struct check_report *r, const char *name, int ok, const char *fmt
 void check_key_pair(struct check_report *r, struct signer *signer, X509 *cert)
 {
     char why[256] = "";
-    int rc;
+    int verified = 0;
 
     if (EVP_PKEY_eq(signer->pubkey, X509_get0_pubkey(cert)) != 1) {
         check_add(r, "key pair", 0, "the certificate's public key is not the token key's");
         return;
     }
-    rc = signer_test_signature(signer, X509_get0_pubkey(cert), why, sizeof(why));
-    if (rc == 1)
+    if (signer_test_signature(signer, X509_get0_pubkey(cert), &verified, why, sizeof(why)) < 0)
+        check_add(r, "key pair", 0, "the token could not sign");
+    else if (verified)
         check_add(r, "key pair", 1,
                   "same public key, and a fresh signature made on the token verifies with the "
                   "certificate");
     else
-        check_add(r, "key pair", 0, "%s", rc == 0 ? why : "the token could not sign");
+        check_add(r, "key pair", 0, "%s", why);
 }
 
 void check_name(struct check_report *r, X509 *cert, const char *host)
@@ -107,4 +111,70 @@ void check_tls(struct check_report *r, struct token_ctx *ctx, const struct token
         check_add(r, versions[i].name, ok, "%s", detail);
     }
     signer_libp11_key_free(&server_key);
+}
+
+/* The chain check; on success the path's intermediates and root for TLS. */
+static void check_chain(struct check_report *r, X509 *cert, STACK_OF(X509) *cas, const char *trust,
+                        STACK_OF(X509) **intermediates, X509 **root)
+{
+    struct x509_path path;
+    char why[1024];
+
+    if (x509_chain_build(cert, cas, trust, &path, why, sizeof(why)) < 0) {
+        check_add(r, "chain", 0, "%s", why);
+        return;
+    }
+    check_add(r, "chain", 1, "validates to %s (%d certificate(s))", path.root_name,
+              sk_X509_num(path.certs));
+    *intermediates = x509_path_intermediates(&path);
+    *root = x509_path_root(&path);
+    x509_path_free(&path);
+}
+
+int check_read(const struct check_request *req, struct check_inputs *in)
+{
+    struct secret_source no_password = {0};
+
+    memset(in, 0, sizeof(*in));
+    if (x509_decode_file(req->cert, &no_password, &in->cert) < 0 ||
+        (req->chain && x509_decode_file(req->chain, &no_password, &in->chain) < 0))
+        return EXIT_FAIL;
+    return EXIT_OK;
+}
+
+void check_inputs_free(struct check_inputs *in)
+{
+    x509_bundle_free(&in->cert);
+    x509_bundle_free(&in->chain);
+}
+
+int check_run(struct token_ctx *ctx, P11KitUri *key_uri, const struct check_request *req,
+              const struct check_inputs *in, struct check_report *r)
+{
+    X509 *cert = sk_X509_value(in->cert.certs, 0), *root = NULL;
+    STACK_OF(X509) *intermediates = NULL;
+    struct token_key key;
+    struct signer signer = {0};
+    int ret = EXIT_FAIL;
+
+    if (ctx) {
+        if (token_find_key(ctx, key_uri, &key) < 0 || signer_init(&signer, ctx, &key, NULL, 0) < 0)
+            goto cleanup;
+        check_key_pair(r, &signer, cert);
+    }
+    check_chain(r, cert, in->chain.certs, req->trust, &intermediates, &root);
+    for (size_t i = 0; i < req->n_domains; i++)
+        check_name(r, cert, req->domains[i]);
+    check_validity(r, cert);
+    check_server_auth(r, cert);
+    if (req->tls && ctx && root)
+        check_tls(r, ctx, &key, cert, intermediates, root, req->n_domains ? req->domains[0] : NULL);
+    else if (req->tls)
+        check_add(r, "tls", 0, "no handshake: the chain does not validate to a root");
+    ret = EXIT_OK;
+cleanup:
+    sk_X509_pop_free(intermediates, X509_free);
+    X509_free(root);
+    signer_free(&signer);
+    return ret;
 }

@@ -1,0 +1,97 @@
+/* Opening a session on the one token a URI selects, logging in as the
+ * operation needs, and forgetting a session that someone else closed. */
+#include "token/token.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "token/internal.h"
+#include "util/msg.h"
+
+static void hint_candidates(struct token_slot *slots, size_t n)
+{
+    char list[512] = "";
+    struct token_names names;
+    size_t used = 0;
+
+    for (size_t i = 0; i < n && used < sizeof(list); i++) {
+        token_info_names(&slots[i].info, &names);
+        int w = snprintf(list + used, sizeof(list) - used, "%s\"%s\" (%s)", i ? ", " : "",
+                         names.label, slots[i].module->name);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    hintf("the candidates are %s", list);
+}
+
+int token_open(struct token_ctx *ctx, const struct token_config *config, unsigned needs)
+{
+    struct token_slot *slots = NULL;
+    size_t n_slots = 0;
+    int ret = -1;
+    char *searched = NULL;
+
+    if (token_find_slots(ctx, 0, &slots, &n_slots) < 0)
+        goto cleanup;
+    if (n_slots != 1) {
+        searched = token_uri_display(ctx->uri, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_MODULE);
+        if (n_slots == 0) {
+            errorf("no initialized token matches \"%s\" in %zu module(s)",
+                   searched ? searched : "pkcs11:", ctx->n_modules);
+            hintf("'p11cert tokens' lists the tokens and their URIs");
+        } else {
+            errorf("\"%s\" matches %zu tokens; add token= (or serial=) to the URI to pick one",
+                   searched ? searched : "pkcs11:", n_slots);
+            hint_candidates(slots, n_slots);
+        }
+        goto cleanup;
+    }
+    ret = token_open_slot(ctx, config, &slots[0], needs);
+cleanup:
+    free(searched);
+    free(slots);
+    return ret;
+}
+
+int token_open_slot(struct token_ctx *ctx, const struct token_config *config,
+                    const struct token_slot *slot, unsigned needs)
+{
+    CK_FLAGS flags = CKF_SERIAL_SESSION;
+    CK_RV rv;
+    struct token_names names;
+
+    ctx->slot = *slot;
+    token_info_names(&slot->info, &names);
+    if (needs & TOKEN_NEEDS_RW) {
+        if (slot->info.flags & CKF_WRITE_PROTECTED) {
+            errorf("token \"%s\" is write-protected", names.label);
+            return -1;
+        }
+        flags |= CKF_RW_SESSION;
+    }
+    rv = slot->module->fn->C_OpenSession(slot->id, flags, NULL, NULL, &ctx->session);
+    if (rv != CKR_OK) {
+        errorf("cannot open a session on token \"%s\": C_OpenSession: %s", names.label,
+               token_rv_name(rv));
+        ctx->session = CK_INVALID_HANDLE;
+        return -1;
+    }
+    if (needs & (TOKEN_NEEDS_LOGIN | TOKEN_LOGIN_IF_PIN))
+        return token_login(ctx, config, needs);
+    return 0;
+}
+
+void token_session_lost(struct token_ctx *ctx)
+{
+    ctx->session = CK_INVALID_HANDLE;
+    ctx->logged_in = 0;
+}
+
+int token_open_uri(struct token_ctx *ctx, const struct token_opening *how, P11KitUri *uri)
+{
+    if (token_ctx_init(ctx, how->config, uri) < 0)
+        return -1;
+    return token_open(ctx, how->config, how->needs);
+}

@@ -1,0 +1,23 @@
+/* chain: the certification path from any number of files in any order and
+ * format, built by OpenSSL; chain.crt and fullchain are cut from it. */
+#ifndef P11CERT_WORKFLOW_CHAIN_H
+#define P11CERT_WORKFLOW_CHAIN_H
+
+#include "util/secret.h"
+#include "x509/chain.h"
+
+struct chain_request {
+    char **files;
+    int n_files;
+    const char *leaf;  /* --leaf FILE, or NULL: the one input that issued no other */
+    const char *trust; /* --trust FILE or "system", or NULL: self-signed inputs */
+    const struct secret_source *password; /* for PKCS#12 inputs */
+};
+
+/* Reads the inputs (with a leaf given, PEM files are pooled and only the
+ * certificates a path can use are decoded), drops duplicates and builds
+ * the path; a failure is reported naming the certificate. Returns the exit
+ * status; free the path with x509_path_free in every case. */
+int chain_build(const struct chain_request *req, struct x509_path *path);
+
+#endif
