@@ -1,6 +1,5 @@
-/* p11cert convert: whatever a CA sent back (PEM, DER, PKCS#7, PKCS#12), as
- * PEM certificates, leaf first when they form a chain. A private key in a
- * PKCS#12 file is never written unless asked. */
+/* p11cert convert: a CA's reply (PEM, DER, PKCS#7, PKCS#12) as PEM, leaf
+ * first; a PKCS#12 private key is written or imported only when asked. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -101,7 +101,6 @@ static void print_summary(const char *what, const char *out, json_t *doc)
 int sign_options_output(struct cli *cli, const struct sign_job *job, const char *what, BIO *data,
                         const char *out, int force, json_t *extra)
 {
-    struct outfile file = {0};
     json_t *doc = describe(job);
     char *bytes;
     long len = BIO_get_mem_data(data, &bytes);
@@ -119,9 +118,7 @@ int sign_options_output(struct cli *cli, const struct sign_job *job, const char 
         doc = NULL;
         goto cleanup;
     }
-    if (outfile_open(&file, out, force, 0644) < 0)
-        goto cleanup;
-    if (fwrite(bytes, 1, (size_t)len, file.fp) != (size_t)len || outfile_commit(&file) < 0)
+    if (outfile_write(out, force, 0644, bytes, (size_t)len) < 0)
         goto cleanup;
     if (out && cli->json) {
         json_object_set_new(doc, "out", json_string(out));
@@ -133,7 +130,6 @@ int sign_options_output(struct cli *cli, const struct sign_job *job, const char 
         print_summary(what, out, doc);
     ret = EXIT_OK;
 cleanup:
-    outfile_abort(&file);
     json_decref(doc);
     return ret;
 }

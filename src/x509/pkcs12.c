@@ -34,12 +34,16 @@ static int unsupported_algorithm_error(void)
     return found;
 }
 
-static int parse_pkcs12(PKCS12 *p12, const char *pass, const char *name, struct x509_bundle *out)
+/* PKCS12_parse into out. Returns 0, or -1: *reported when this said why
+ * (out of memory), else OpenSSL's error queue holds it. */
+static int parse_pkcs12(PKCS12 *p12, const char *pass, const char *name, struct x509_bundle *out,
+                        int *reported)
 {
     X509 *cert = NULL;
     STACK_OF(X509) *ca = NULL;
     EVP_PKEY *key = NULL;
 
+    *reported = 0;
     if (!PKCS12_parse(p12, pass, &key, &cert, &ca))
         return -1;
     /* A private key in memory: no core dump may hold it (even when the
@@ -63,7 +67,8 @@ oom:
     X509_free(cert);
     sk_X509_pop_free(ca, X509_free);
     errorf("cannot read \"%s\": out of memory", name);
-    return -2;
+    *reported = 1;
+    return -1;
 }
 
 /* The modern load first; the legacy provider only when that fails for an
@@ -73,15 +78,13 @@ static int decode_pkcs12_with(PKCS12 *p12, const char *pass, const char *name,
                               struct x509_bundle *out)
 {
     OSSL_PROVIDER *legacy = NULL, *deflt = NULL;
-    int rc;
+    int rc, reported;
 
     ERR_clear_error();
-    rc = parse_pkcs12(p12, pass, name, out);
-    if (rc != -1) {
-        if (rc == 0)
-            out->format = "PKCS#12";
-        return rc == 0 ? 0 : -1;
-    }
+    if ((rc = parse_pkcs12(p12, pass, name, out, &reported)) == 0)
+        out->format = "PKCS#12";
+    if (rc == 0 || reported)
+        return rc;
     if (!unsupported_algorithm_error()) {
         errorf("cannot read \"%s\": the PKCS#12 contents cannot be decrypted: %s", name,
                msg_openssl_reason());
@@ -99,10 +102,10 @@ static int decode_pkcs12_with(PKCS12 *p12, const char *pass, const char *name,
         goto cleanup;
     }
     debugf("\"%s\": PKCS#12 with a legacy algorithm: loaded OpenSSL's legacy provider", name);
-    rc = parse_pkcs12(p12, pass, name, out);
+    rc = parse_pkcs12(p12, pass, name, out, &reported);
     if (rc == 0)
         out->format = "PKCS#12 (legacy)";
-    else if (rc == -1)
+    else if (!reported)
         errorf("cannot read \"%s\": the PKCS#12 contents cannot be decrypted: %s", name,
                msg_openssl_reason());
 cleanup:
@@ -110,7 +113,7 @@ cleanup:
         OSSL_PROVIDER_unload(legacy);
     if (deflt)
         OSSL_PROVIDER_unload(deflt);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 int x509_decode_pkcs12(PKCS12 *p12, const char *name, const struct secret_source *password,
