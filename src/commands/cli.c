@@ -2,6 +2,7 @@
  * help made from the same tables is help.c). */
 #include "commands/cli.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,7 +72,8 @@ int cli_parse_uint(const char *option, const char *text, unsigned long max, unsi
     char *end = NULL;
     unsigned long value;
 
-    if (!text || !*text || *text == '-' || *text == '+') {
+    /* strtoul would skip leading blanks and take a sign: only digits. */
+    if (!text || !isdigit((unsigned char)*text)) {
         cli_usage_error("%s wants a whole number, not \"%s\"", option, text ? text : "");
         return -1;
     }

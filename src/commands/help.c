@@ -10,8 +10,8 @@
 #endif
 
 static const char exit_statuses[] =
-    "exit status: 0 success, 1 the operation or a check failed, 2 usage error (unknown\n"
-    "option, missing or malformed argument)\n";
+    "exit status: 0 success, 1 the operation or a check failed, 2 usage error\n"
+    "(unknown option, missing or malformed argument)\n";
 
 /* Help text wrapped under its option at 80 columns. */
 static void print_wrapped(const char *text, int indent, int first_column)

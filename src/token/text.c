@@ -62,8 +62,10 @@ const char *token_flags_words(CK_FLAGS flags, char *buf, size_t len)
     for (size_t i = 0; i < n; i++) {
         int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
 
-        if (w < 0 || (size_t)w >= len - used)
+        if (w < 0 || (size_t)w >= len - used) {
+            buf[used] = '\0'; /* whole words only */
             break;
+        }
         used += (size_t)w;
     }
     return buf;

@@ -22,8 +22,11 @@ P11KitUri *token_uri_parse(const char *text, const char *what)
     }
     if (!text || !*text)
         text = "pkcs11:";
-    /* The query may hold a pin-value: messages show the URI up to '?'. */
+    /* A pin-value (in the query, or in the path, where p11-kit takes it too)
+     * never reaches a message: they show the URI up to '?' or to it. */
     shown = (int)strcspn(text, "?");
+    if (strstr(text, "pin-value") && strstr(text, "pin-value") - text < shown)
+        shown = (int)(strstr(text, "pin-value") - text);
     rc = p11_kit_uri_parse(text, P11_KIT_URI_FOR_ANY, uri);
     if (rc != P11_KIT_URI_OK) {
         errorf("bad %s \"%.*s\": %s", what, shown, text, p11_kit_uri_message(rc));
