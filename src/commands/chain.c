@@ -63,12 +63,12 @@ static int take(void *opts, int id, const char *arg)
     }
     if (id == OPT_PASSWORD_SOURCE)
         return cli_parse_secret_source("--password-source", arg, &a->password);
+    if (id == OPT_OUT)
+        return cli_parse_output("--out", arg, 1, &a->out);
+    if (id == OPT_FULLCHAIN)
+        return cli_parse_output("--fullchain", arg, 0, &a->fullchain);
     if (id == OPT_LEAF)
         a->leaf = arg;
-    else if (id == OPT_OUT)
-        a->out = arg;
-    else if (id == OPT_FULLCHAIN)
-        a->fullchain = arg;
     else if (id == OPT_TRUST)
         a->trust = arg;
     else if (id == OPT_NO_ROOT)
@@ -181,15 +181,19 @@ int cmd_chain(struct cli *cli, int argc, char **argv)
     struct chain_request req;
     struct x509_path path = {0};
     struct cli_args args;
+    struct cli_file outs[] = {{"--out", NULL}, {"--fullchain", NULL}};
+    struct cli_file extra[] = {{"--leaf", NULL}, {"--trust", NULL}};
     int ret;
 
     memset(&a, 0, sizeof(a));
     if (cli_parse(cli, &spec, argc, argv, take, &a, &args, &ret) < 0)
         return ret;
-    if (a.out && a.fullchain && strcmp(a.out, a.fullchain) == 0) {
-        cli_usage_error("--out and --fullchain name the same file");
+    outs[0].path = a.out;
+    outs[1].path = a.fullchain;
+    extra[0].path = a.leaf;
+    extra[1].path = a.trust;
+    if (cli_check_outputs(outs, 2, &args, extra, 2) < 0)
         return EXIT_USAGE;
-    }
     if (outfile_check(a.out, a.force) < 0 || outfile_check(a.fullchain, a.force) < 0)
         return EXIT_FAIL;
     req = (struct chain_request){args.v, args.n, a.leaf, a.trust, &a.password};

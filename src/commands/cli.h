@@ -95,6 +95,28 @@ int cli_parse_secret_source(const char *option, const char *text, struct secret_
  * reporting a usage error. */
 int cli_parse_uint(const char *option, const char *text, unsigned long max, unsigned long *out);
 
+/* An output option's argument: "-" is standard output (*path NULL) when
+ * to_stdout allows it, "" is a usage error. Returns 0, or -1 after
+ * reporting it. */
+int cli_parse_output(const char *option, const char *arg, int to_stdout, const char **path);
+
+/* A file an option names, for cli_check_files. */
+struct cli_file {
+    const char *option; /* "--out", or "FILE" for a positional input */
+    const char *path;   /* NULL: not given */
+};
+
+/* Outputs that name the same file as each other or as an input (however
+ * the paths are spelled): a usage error that names both. Returns 0, or -1
+ * after reporting it. */
+int cli_check_files(const struct cli_file *outs, size_t n_outs, const struct cli_file *ins,
+                    size_t n_ins);
+
+/* The same, the inputs being the positional FILEs plus extra (e.g. --leaf,
+ * --trust). */
+int cli_check_outputs(const struct cli_file *outs, size_t n_outs, const struct cli_args *files,
+                      const struct cli_file *extra, size_t n_extra);
+
 /* Opens the token uri_text selects (what names it in errors: "key URI")
  * as the running command's row says (its needs, plus extra for an option
  * that needs more, such as check --tls), into ctx. Returns the exit status:
@@ -102,6 +124,12 @@ int cli_parse_uint(const char *option, const char *text, unsigned long max, unsi
  * malformed URI, EXIT_FAIL (reported). */
 int cli_open_token(struct cli *cli, const char *uri_text, const char *what, unsigned extra,
                    struct token_ctx *ctx);
+
+/* The same for a command that creates objects: first the lock that makes
+ * writers to one module take turns (workflow/token-lock.h; *lock_fd for
+ * token_unlock, after token_ctx_free). */
+int cli_open_token_locked(struct cli *cli, const char *uri_text, const char *what, unsigned extra,
+                          struct token_ctx *ctx, int *lock_fd);
 
 /* What the workflow needs to open a token itself, when the URI is known
  * only later (csr --batch meets it in its first line). */

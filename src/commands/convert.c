@@ -7,7 +7,9 @@
 #include "commands/commands.h"
 #include "util/json-out.h"
 #include "util/outfile.h"
+#include "util/text.h"
 #include "workflow/convert.h"
+#include "workflow/token-lock.h"
 #include "x509/x509.h"
 
 enum {
@@ -59,8 +61,10 @@ static int take(void *opts, int id, const char *arg)
     if (id == OPT_PASSWORD_SOURCE)
         return cli_parse_secret_source("--password-source", arg, &a->password);
     if (id == OPT_OUT)
-        a->out = arg;
-    else if (id == OPT_DER)
+        return cli_parse_output("--out", arg, 1, &a->out);
+    if (id == OPT_KEY_OUT)
+        return cli_parse_output("--key-out", arg, 0, &a->key_out);
+    if (id == OPT_DER)
         a->der = 1;
     else if (id == OPT_FORCE)
         a->force = 1;
@@ -68,8 +72,6 @@ static int take(void *opts, int id, const char *arg)
         a->import_key = arg;
     else if (id == OPT_LABEL)
         a->label = arg;
-    else if (id == OPT_KEY_OUT)
-        a->key_out = arg;
     return 0;
 }
 
@@ -83,10 +85,10 @@ static int check_args(const struct convert_args *a)
         why = "--der writes binary: give --out F too";
     else if (a->import_key && (!a->label || !*a->label))
         why = "--import-key needs --label L: the key's label on the token";
+    else if (a->label && text_has_control(a->label))
+        why = "--label must be UTF-8 text without control characters, as PKCS#11 labels are";
     else if (a->label && !a->import_key)
         why = "--label names the key put on a token: give --import-key TOKEN-URI too";
-    else if (a->out && a->key_out && strcmp(a->out, a->key_out) == 0)
-        why = "--out and --key-out name the same file";
     if (why)
         cli_usage_error("%s", why);
     else if (a->import_key && (uri = token_uri_parse(a->import_key, "token URI")))
@@ -94,32 +96,42 @@ static int check_args(const struct convert_args *a)
     return why || (a->import_key && !uri) ? -1 : 0;
 }
 
-/* What --import-key / --key-out do with the one private key, or the note
- * that it was left alone. */
-static int handle_key(struct cli *cli, const struct convert_args *a, const struct convert_result *r)
+/* The note that a private key was left alone, or the one key that
+ * --import-key / --key-out can use. */
+static int check_key(const struct convert_args *a, const struct convert_result *r)
+{
+    if (a->import_key || a->key_out)
+        return convert_one_key(r, a->import_key ? "--import-key" : "--key-out");
+    if (r->key) {
+        notef("\"%s\" holds a private key: it was not written", r->key_file);
+        notef("--import-key TOKEN-URI --label L puts it on a token; --key-out F writes it to a "
+              "file");
+    }
+    return EXIT_OK;
+}
+
+/* With every output staged: the key on the token, then the files; a file
+ * that cannot be named takes the key off the token again. */
+static int import_and_commit(struct cli *cli, const struct convert_args *a,
+                             const struct convert_result *r, struct convert_outputs *o)
 {
     struct token_ctx ctx;
-    int ret;
+    struct token_key made;
+    int ret, lock_fd;
 
-    if (!a->import_key && !a->key_out) {
-        if (r->key) {
-            notef("\"%s\" holds a private key: it was not written", r->key_file);
-            notef("--import-key TOKEN-URI --label L puts it on a token; --key-out F writes it "
-                  "to a file");
-        }
-        return EXIT_OK;
+    if (!a->import_key)
+        return convert_commit(o);
+    memset(&ctx, 0, sizeof(ctx));
+    if ((ret = cli_open_token_locked(cli, a->import_key, "token URI", 0, &ctx, &lock_fd)) ==
+            EXIT_OK &&
+        (ret = convert_key_import(&ctx, a->label, r->key, r->ordered, &made)) == EXIT_OK &&
+        (ret = convert_commit(o)) != EXIT_OK) {
+        convert_key_undo(&ctx, &made);
+        errorf("the key put on the token was removed again: nothing was changed");
     }
-    if ((ret = convert_one_key(r, a->import_key ? "--import-key" : "--key-out")) != EXIT_OK)
-        return ret;
-    if (a->import_key) {
-        memset(&ctx, 0, sizeof(ctx));
-        if ((ret = cli_open_token(cli, a->import_key, "token URI", 0, &ctx)) == EXIT_OK)
-            ret = convert_key_import(&ctx, a->label, r->key, r->ordered);
-        token_ctx_free(&ctx);
-        if (ret != EXIT_OK)
-            return ret;
-    }
-    return a->key_out ? convert_key_write(a->key_out, a->force, r->key) : EXIT_OK;
+    token_ctx_free(&ctx);
+    token_unlock(lock_fd);
+    return ret;
 }
 
 static void print_summary(const char *out, STACK_OF(X509) *certs, int chained, int der)
@@ -134,45 +146,26 @@ static void print_summary(const char *out, STACK_OF(X509) *certs, int chained, i
     }
 }
 
-static int write_output(struct cli *cli, const struct convert_args *a,
-                        const struct convert_result *r)
+static int report(struct cli *cli, const struct convert_args *a, const struct convert_result *r,
+                  const struct convert_outputs *o)
 {
-    STACK_OF(X509) *certs = r->ordered;
-    BIO *data = x509_certs_encode(certs, 0, sk_X509_num(certs), a->der);
-    json_t *doc = NULL, *list = json_array();
-    char *bytes = NULL;
-    long len;
-    int ret = EXIT_FAIL;
+    json_t *doc, *list = json_array();
+    char *bytes;
+    long len = BIO_get_mem_data(o->certs, &bytes);
 
-    if (!data || !list || (len = BIO_get_mem_data(data, &bytes)) < 0)
-        goto cleanup;
-    if (cli->json) {
-        for (int i = 0; i < sk_X509_num(certs); i++)
-            json_array_append_new(list, x509_certificate_json(sk_X509_value(certs, i)));
-        if (!(doc = json_pack("{s:O, s:O, s:s?, s:b, s:b}", "certificates", list, "format",
-                              r->formats, "out", a->out, "leaf_first", r->chained,
-                              "private_key_found", r->n_keys > 0))) {
-            errorf("out of memory");
-            goto cleanup;
-        }
-        if (!a->out)
-            json_object_set_new(doc, "pem", json_stringn(bytes, (size_t)len));
+    if (!cli->json) {
+        if (a->out)
+            print_summary(a->out, r->ordered, r->chained, a->der);
+        json_decref(list);
+        return EXIT_OK;
     }
-    if ((a->out || !cli->json) && outfile_write(a->out, a->force, 0644, bytes, (size_t)len) < 0)
-        goto cleanup;
-    if (cli->json) {
-        ret = json_out_print(doc) < 0 ? EXIT_FAIL : EXIT_OK;
-        doc = NULL;
-        goto cleanup;
-    }
-    if (a->out)
-        print_summary(a->out, certs, r->chained, a->der);
-    ret = EXIT_OK;
-cleanup:
-    json_decref(doc);
-    json_decref(list);
-    BIO_free(data);
-    return ret;
+    for (int i = 0; list && i < sk_X509_num(r->ordered); i++)
+        json_array_append_new(list, x509_certificate_json(sk_X509_value(r->ordered, i)));
+    doc = json_pack("{s:o, s:O, s:s?, s:b, s:b}", "certificates", list, "format", r->formats, "out",
+                    a->out, "leaf_first", r->chained, "private_key_found", r->n_keys > 0);
+    if (doc && !a->out)
+        json_object_set_new(doc, "pem", json_stringn(bytes, (size_t)len));
+    return json_out_print(doc) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 int cmd_convert(struct cli *cli, int argc, char **argv)
@@ -180,21 +173,29 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
     struct convert_args a;
     struct convert_result result;
     struct convert_request req;
+    struct convert_outputs outputs = {0};
     struct cli_args args;
+    struct cli_file outs[2] = {{"--out", NULL}, {"--key-out", NULL}};
     int ret;
 
     memset(&a, 0, sizeof(a));
     memset(&result, 0, sizeof(result));
     if (cli_parse(cli, &spec, argc, argv, take, &a, &args, &ret) < 0)
         return ret;
-    if (check_args(&a) < 0)
+    outs[0].path = a.out;
+    outs[1].path = a.key_out;
+    if (check_args(&a) < 0 || cli_check_outputs(outs, 2, &args, NULL, 0) < 0)
         return EXIT_USAGE;
     if (outfile_check(a.out, a.force) < 0 || outfile_check(a.key_out, a.force) < 0)
         return EXIT_FAIL;
     req = (struct convert_request){args.v, args.n, &a.password, a.der};
     if ((ret = convert_read(&req, &result)) == EXIT_OK &&
-        (ret = handle_key(cli, &a, &result)) == EXIT_OK)
-        ret = write_output(cli, &a, &result);
+        (ret = check_key(&a, &result)) == EXIT_OK &&
+        (ret = convert_stage(&result, a.out, !cli->json, a.key_out, a.force, a.der, &outputs)) ==
+            EXIT_OK &&
+        (ret = import_and_commit(cli, &a, &result, &outputs)) == EXIT_OK)
+        ret = report(cli, &a, &result, &outputs);
+    convert_outputs_free(&outputs);
     convert_result_free(&result);
     return ret;
 }

@@ -60,7 +60,7 @@ static int take(void *opts, int id, const char *arg)
     else if (id == OPT_CERT)
         a->cert = arg;
     else if (id == OPT_OUT)
-        a->out = arg;
+        return cli_parse_output("--out", arg, 1, &a->out);
     else if (id == OPT_FORCE)
         a->force = 1;
     return 0;
@@ -109,6 +109,7 @@ int dns_cmd_records(struct cli *cli, int argc, char **argv)
     struct dns_record_set set = {0};
     struct domains_records_request req;
     struct cli_args args;
+    struct cli_file outs[] = {{"--out", NULL}}, ins[] = {{"--cert", NULL}, {"--endpoints", NULL}};
     unsigned long ttl = DNS_TTL_DEFAULT;
     char *target = NULL;
     int ret;
@@ -117,7 +118,10 @@ int dns_cmd_records(struct cli *cli, int argc, char **argv)
     if (cli_parse(cli, &spec, argc, argv, take, &a, &args, &ret) < 0)
         goto cleanup;
     ret = EXIT_USAGE;
-    if (dns_target_check(&a.dns) < 0 ||
+    outs[0].path = a.out;
+    ins[0].path = a.cert;
+    ins[1].path = a.dns.endpoints;
+    if (cli_check_files(outs, 1, ins, 2) < 0 || dns_target_check(&a.dns) < 0 ||
         (a.ttl && cli_parse_uint("--ttl", a.ttl, DNS_TTL_MAX, &ttl) < 0))
         goto cleanup;
     if ((ret = dns_target_host(&a.dns, &target)) != EXIT_OK)

@@ -6,7 +6,9 @@
 
 #include "commands/commands.h"
 #include "util/json-out.h"
+#include "util/text.h"
 #include "workflow/import.h"
+#include "workflow/token-lock.h"
 #include "x509/x509.h"
 
 enum {
@@ -68,6 +70,11 @@ static int check_args(const struct import_args *a)
         cli_usage_error("--label takes 1 to %d characters", TOKEN_LABEL_MAX - 1);
         return -1;
     }
+    if (a->req.label && text_has_control(a->req.label)) {
+        cli_usage_error("--label must be UTF-8 text without control characters, as PKCS#11 "
+                        "labels are");
+        return -1;
+    }
     /* A malformed URI is a usage error, found before any file is read. */
     if (!(uri = token_uri_parse(a->key_uri ? a->key_uri : a->token_uri,
                                 a->key_uri ? "key URI" : "token URI")))
@@ -106,7 +113,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     struct import_result result;
     struct cli_args args;
     struct token_ctx ctx;
-    int ret;
+    int ret, lock_fd = -1;
 
     memset(&a, 0, sizeof(a));
     memset(&in, 0, sizeof(in));
@@ -119,10 +126,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     a.req.cert_file = args.v[0];
     if ((ret = import_read(&a.req, &in)) != EXIT_OK)
         goto cleanup;
-    if (a.key_uri)
-        ret = cli_open_token(cli, a.key_uri, "key URI", 0, &ctx);
-    else
-        ret = cli_open_token(cli, a.token_uri, "token URI", 0, &ctx);
+    ret = cli_open_token_locked(cli, a.key_uri ? a.key_uri : a.token_uri,
+                                a.key_uri ? "key URI" : "token URI", 0, &ctx, &lock_fd);
     /* With --key, the URI that opened the token names the key too. */
     if (ret == EXIT_OK &&
         (ret = import_store(&ctx, &cli->token, a.key_uri ? ctx.uri : NULL, &a.req, &in, &result)) ==
@@ -133,5 +138,6 @@ cleanup:
     import_result_free(&result);
     import_inputs_free(&in);
     token_ctx_free(&ctx);
+    token_unlock(lock_fd);
     return ret;
 }

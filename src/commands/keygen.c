@@ -7,7 +7,9 @@
 
 #include "commands/commands.h"
 #include "util/json-out.h"
+#include "util/text.h"
 #include "workflow/keygen.h"
+#include "workflow/token-lock.h"
 
 enum {
     OPT_LABEL = 1,
@@ -84,8 +86,9 @@ static int take(void *opts, int id, const char *arg)
 
 static int check_label(const char *label)
 {
-    if (label && !json_out_is_utf8(label)) {
-        cli_usage_error("--label must be UTF-8 text, as PKCS#11 labels are");
+    if (label && (!json_out_is_utf8(label) || text_has_control(label))) {
+        cli_usage_error("--label must be UTF-8 text without control characters, as PKCS#11 "
+                        "labels are");
         return -1;
     }
     if (!label || !*label || strlen(label) >= TOKEN_LABEL_MAX) {
@@ -140,8 +143,11 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
         return ret;
     if (check_label(a.req.label) < 0 || !(uri = token_uri_parse(args.v[0], "token URI")))
         return EXIT_USAGE;
-    /* The lock is taken before the module is loaded (keygen.h says why). */
-    lock_fd = keygen_lock(keygen_lock_name(&cli->token, uri));
+    /* The lock is taken before the module is loaded (token-lock.c says why). */
+    if (token_lock(&cli->token, uri, &lock_fd) < 0) {
+        p11_kit_uri_free(uri);
+        return EXIT_FAIL;
+    }
     ret = token_open_uri(&ctx, &how, uri) < 0 ? EXIT_FAIL
                                               : keygen_generate(&ctx, &cli->token, &a.req, &result);
     if (ret == EXIT_OK)
@@ -149,7 +155,7 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
     ret = keygen_finish(&ctx, &result, ret);
     sig = interrupt_pending();
     token_ctx_free(&ctx);
-    keygen_unlock(lock_fd);
+    token_unlock(lock_fd);
     interrupt_die(sig);
     return ret;
 }

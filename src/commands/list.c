@@ -5,6 +5,7 @@
 
 #include "commands/commands.h"
 #include "util/json-out.h"
+#include "util/text.h"
 #include "x509/x509.h"
 
 static const struct cli_option options[] = {
@@ -63,14 +64,27 @@ static json_t *flag_json(int flag)
     return flag < 0 ? json_null() : json_boolean(flag);
 }
 
-static json_t *object_json(struct token_ctx *ctx, CK_OBJECT_HANDLE handle)
+/* An object whose attributes cannot be read is listed as such: the
+ * operator sees it and the rest, and can clean up. */
+static json_t *unreadable_json(CK_OBJECT_HANDLE handle)
+{
+    return json_pack("{s:I, s:s}", "handle", (json_int_t)handle, "error", msg_last_error());
+}
+
+static json_t *object_json(struct token_ctx *ctx, CK_OBJECT_HANDLE handle, int *unreadable)
 {
     struct token_object o;
     char *uri, key[64];
     json_t *doc;
+    int paired = 1;
 
-    if (token_describe_object(ctx, handle, &o) < 0)
-        return NULL;
+    msg_set_item(NULL);
+    if (token_describe_object(ctx, handle, &o) < 0) {
+        (*unreadable)++;
+        return unreadable_json(handle);
+    }
+    if (o.cls == CKO_PUBLIC_KEY && token_private_key_exists(ctx, o.id, o.id_len, &paired) < 0)
+        paired = 1; /* reported; not called an orphan on a failed search */
     uri = token_object_uri(ctx, o.cls, o.id, o.id_len, o.label);
     doc = json_pack("{s:s?, s:s, s:o, s:o}", "uri", uri, "class", class_name(o.cls), "label",
                     json_out_text(o.label), "id", json_out_hex(o.id, o.id_len));
@@ -80,6 +94,8 @@ static json_t *object_json(struct token_ctx *ctx, CK_OBJECT_HANDLE handle)
 
         json_object_set_new(doc, "key_type", desc ? json_string(desc) : json_null());
     }
+    if (doc && o.cls == CKO_PUBLIC_KEY)
+        json_object_set_new(doc, "private_key", json_boolean(paired));
     if (doc && o.cls == CKO_PRIVATE_KEY) {
         json_object_set_new(doc, "sensitive", flag_json(o.sensitive));
         json_object_set_new(doc, "extractable", flag_json(o.extractable));
@@ -90,14 +106,22 @@ static json_t *object_json(struct token_ctx *ctx, CK_OBJECT_HANDLE handle)
 
 static void print_object(json_t *obj)
 {
+    char shown[4 * TOKEN_LABEL_MAX + 1];
     const char *key_type = json_string_value(json_object_get(obj, "key_type"));
     json_t *sensitive = json_object_get(obj, "sensitive");
 
+    if (json_object_get(obj, "error")) {
+        printf("(object handle %lld: unreadable: %s)\n",
+               (long long)json_integer_value(json_object_get(obj, "handle")),
+               json_string_value(json_object_get(obj, "error")));
+        return;
+    }
     printf("%s\n    %s", json_string_value(json_object_get(obj, "uri")),
            json_string_value(json_object_get(obj, "class")));
     if (key_type)
         printf(", %s", key_type);
-    printf(", label \"%s\"", json_string_value(json_object_get(obj, "label")));
+    printf(", label \"%s\"",
+           text_escape(json_string_value(json_object_get(obj, "label")), shown, sizeof(shown)));
     if (*json_string_value(json_object_get(obj, "id")))
         printf(", id %s", json_string_value(json_object_get(obj, "id")));
     if (sensitive)
@@ -105,6 +129,8 @@ static void print_object(json_t *obj)
                json_is_true(sensitive) ? "yes" : "no",
                json_is_true(json_object_get(obj, "extractable")) ? "yes" : "no",
                json_is_true(json_object_get(obj, "never_extractable")) ? "yes" : "no");
+    if (json_is_false(json_object_get(obj, "private_key")))
+        printf(", no private key with its id (left by a key generation that did not finish?)");
     printf("\n");
 }
 
@@ -117,7 +143,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     CK_ATTRIBUTE *tmpl;
     json_t *list = NULL, *obj;
     size_t i;
-    int ret;
+    int ret, unreadable = 0;
 
     memset(&ctx, 0, sizeof(ctx));
     if (cli_parse(cli, &spec, argc, argv, NULL, NULL, &args, &ret) < 0)
@@ -130,12 +156,13 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     if (token_list_objects(&ctx, tmpl, n_tmpl, &handles, &n_handles) < 0 || !(list = json_array()))
         goto cleanup;
     for (i = 0; i < n_handles; i++) {
-        if (!(obj = object_json(&ctx, handles[i])))
+        if (!(obj = object_json(&ctx, handles[i], &unreadable)))
             goto cleanup;
         json_array_append_new(list, obj);
     }
     if (cli->json) {
-        ret = json_out_print(json_pack("{s:O}", "objects", list)) < 0 ? EXIT_FAIL : EXIT_OK;
+        ret = json_out_print(json_pack("{s:O}", "objects", list)) < 0 || unreadable ? EXIT_FAIL
+                                                                                    : EXIT_OK;
         goto cleanup;
     }
     json_array_foreach(list, i, obj)
@@ -144,7 +171,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     }
     if (n_handles == 0)
         notef("no objects match");
-    ret = EXIT_OK;
+    ret = unreadable ? EXIT_FAIL : EXIT_OK;
+    if (unreadable)
+        errorf("%d object(s) could not be read; the others are listed", unreadable);
 cleanup:
     json_decref(list);
     free(handles);

@@ -28,8 +28,7 @@ int sign_options_take(struct sign_request *req, int id, const char *arg, int *ta
         req->hash = arg;
         return 0;
     case SIGN_OPT_OUT:
-        req->out = arg;
-        return 0;
+        return cli_parse_output("--out", arg, 1, &req->out);
     case SIGN_OPT_FORCE:
         req->force = 1;
         return 0;

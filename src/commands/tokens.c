@@ -6,6 +6,7 @@
 #include "commands/commands.h"
 #include "token/profile.h"
 #include "util/json-out.h"
+#include "util/text.h"
 
 static const struct cli_option options[] = {
     {0, NULL, NULL, NULL},
@@ -51,10 +52,12 @@ static void print_slot(json_t *slot)
 
     printf("%s\n", json_string_value(json_object_get(slot, "uri")));
     for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        char key[16];
+        char key[16], shown[4 * 256 + 1];
 
         snprintf(key, sizeof(key), "%s:", fields[i]);
-        printf("    %-14s%s\n", key, json_string_value(json_object_get(slot, fields[i])));
+        printf(
+            "    %-14s%s\n", key,
+            text_escape(json_string_value(json_object_get(slot, fields[i])), shown, sizeof(shown)));
     }
     printf("    flags:       ");
     json_array_foreach(flags, i, flag)
@@ -93,6 +96,16 @@ int cmd_tokens(struct cli *cli, int argc, char **argv)
     }
     if (cli->json) {
         ret = json_out_print(json_pack("{s:O}", "tokens", list)) < 0 ? EXIT_FAIL : EXIT_OK;
+        goto cleanup;
+    }
+    if (n_slots == 0 && args.n) {
+        /* Asked for a token that is not there: a script must see it fail. */
+        char *shown = token_uri_display(ctx.uri, P11_KIT_URI_FOR_TOKEN | P11_KIT_URI_FOR_MODULE);
+
+        errorf("no token matches \"%s\" in %zu module(s)",
+               shown ? shown : "pkcs11:", ctx.n_modules);
+        hintf("'p11cert tokens' without a URI lists them all");
+        free(shown);
         goto cleanup;
     }
     if (n_slots == 0)

@@ -28,10 +28,18 @@ int signer_libp11_key(struct token_ctx *ctx, const struct token_key *key, struct
     PKCS11_SLOT *slot;
     PKCS11_KEY *keys = NULL;
     unsigned int n_keys = 0;
-    int ret = -1;
+    int ret = -1, eddsa = 0;
 
     memset(out, 0, sizeof(*out));
     out->token = ctx;
+    /* libp11 0.4.12 crashes or finds no key at all on such a token: say so
+     * rather than let it. */
+    if (token_holds_key_type(ctx, CKK_EC_EDWARDS, &eddsa) == 0 && eddsa) {
+        errorf("libp11 0.4.12, the engine servers load token keys with, cannot use any key on a "
+               "token that holds an Ed25519 key");
+        free(path);
+        return -1;
+    }
     if (!path) {
         errorf("cannot tell which library the module was loaded from");
         return -1;

@@ -43,3 +43,34 @@ int token_describe_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, struct to
     out->label[attrs[9].ulValueLen == CK_UNAVAILABLE_INFORMATION ? 0 : attrs[9].ulValueLen] = '\0';
     return 0;
 }
+
+int token_private_key_exists(struct token_ctx *ctx, const unsigned char *id, CK_ULONG id_len,
+                             int *exists)
+{
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_ATTRIBUTE tmpl[] = {
+        {CKA_CLASS, &cls, sizeof(cls)},
+        {CKA_ID, (void *)id, id_len},
+    };
+    CK_OBJECT_HANDLE found;
+    CK_ULONG n_found = 0;
+
+    *exists = 0;
+    if (token_find_objects(ctx, tmpl, 2, &found, 1, &n_found) < 0)
+        return -1;
+    *exists = n_found > 0;
+    return 0;
+}
+
+int token_holds_key_type(struct token_ctx *ctx, CK_KEY_TYPE type, int *holds)
+{
+    CK_ATTRIBUTE tmpl = {CKA_KEY_TYPE, &type, sizeof(type)};
+    CK_OBJECT_HANDLE found;
+    CK_ULONG n_found = 0;
+
+    *holds = 0;
+    if (token_find_objects(ctx, &tmpl, 1, &found, 1, &n_found) < 0)
+        return -1;
+    *holds = n_found > 0;
+    return 0;
+}

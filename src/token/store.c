@@ -189,3 +189,19 @@ int token_create_key_pair(struct token_ctx *ctx, CK_KEY_TYPE type, CK_ATTRIBUTE 
     key->pubkey.type = type;
     return 0;
 }
+
+void token_destroy_certificates(struct token_ctx *ctx, const unsigned char *id, CK_ULONG id_len)
+{
+    CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+    CK_ATTRIBUTE tmpl[] = {
+        {CKA_CLASS, &cls, sizeof(cls)},
+        {CKA_ID, (void *)id, id_len},
+    };
+    CK_OBJECT_HANDLE found[8];
+    CK_ULONG n_found = 0;
+
+    if (token_find_objects(ctx, tmpl, 2, found, 8, &n_found) < 0)
+        return;
+    for (CK_ULONG i = 0; i < n_found; i++)
+        ctx->slot.module->fn->C_DestroyObject(ctx->session, found[i]);
+}

@@ -179,6 +179,14 @@ struct token_object {
 /* Reads what struct token_object holds, in one call. */
 int token_describe_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, struct token_object *out);
 
+/* Whether a private key carries id (one search): a public key without one
+ * is an orphan, left by a key generation that did not finish. */
+int token_private_key_exists(struct token_ctx *ctx, const unsigned char *id, CK_ULONG id_len,
+                             int *exists);
+
+/* Whether any key of that type is on the token (one search). */
+int token_holds_key_type(struct token_ctx *ctx, CK_KEY_TYPE type, int *holds);
+
 /* A public key as the token holds it. ec_point is the value of CKA_EC_POINT
  * (usually a DER OCTET STRING around the point, raw on some tokens). */
 struct token_pubkey {
@@ -310,6 +318,10 @@ int token_set_key_id(struct token_ctx *ctx, struct token_key *key, const unsigne
 
 /* Destroys both halves (best effort, for undoing a failed generation). */
 void token_destroy_key(struct token_ctx *ctx, const struct token_key *key);
+
+/* Destroys the certificates carrying id (best effort, for undoing a failed
+ * import of a key and its certificate). */
+void token_destroy_certificates(struct token_ctx *ctx, const unsigned char *id, CK_ULONG id_len);
 
 /* Whether key, just generated, keeps its label against pairs another process
  * made with the same label at the same time (token/keygen.c has the rule).

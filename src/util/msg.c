@@ -6,6 +6,8 @@
 
 #include <openssl/err.h>
 
+#include "util/text.h"
+
 static struct {
     const char *command;
     enum msg_level level;
@@ -30,9 +32,14 @@ const char *msg_last_error(void)
     return msg.last_error;
 }
 
+/* One line on stderr. What it says may quote a file name, a label or a
+ * certificate field: terminal controls in them are escaped (util/text.h). */
 __attribute__((format(printf, 2, 0))) static void vmessage(const char *tag, const char *fmt,
                                                            va_list ap)
 {
+    char line[2048], shown[4 * sizeof(line) + 1];
+
+    vsnprintf(line, sizeof(line), fmt, ap);
     fputs("p11cert: ", stderr);
     if (msg.command)
         fprintf(stderr, "%s: ", msg.command);
@@ -40,21 +47,18 @@ __attribute__((format(printf, 2, 0))) static void vmessage(const char *tag, cons
         fprintf(stderr, "%s: ", msg.item);
     if (tag)
         fputs(tag, stderr);
-    vfprintf(stderr, fmt, ap);
+    fputs(text_escape(line, shown, sizeof(shown)), stderr);
     fputc('\n', stderr);
 }
 
 void errorf(const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    if (msg.item) {
-        va_list copy;
+    va_list ap, copy;
 
-        va_copy(copy, ap);
-        vsnprintf(msg.last_error, sizeof(msg.last_error), fmt, copy);
-        va_end(copy);
-    }
+    va_start(ap, fmt);
+    va_copy(copy, ap);
+    vsnprintf(msg.last_error, sizeof(msg.last_error), fmt, copy);
+    va_end(copy);
     vmessage(NULL, fmt, ap);
     va_end(ap);
 }

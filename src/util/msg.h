@@ -26,7 +26,8 @@ void msg_setup(const char *command, enum msg_level level);
  * text of the last error since it was set is kept for a summary. */
 void msg_set_item(const char *item);
 
-/* The last errorf text since msg_set_item, without the prefix; "" if none. */
+/* The last errorf text since msg_set_item (or since the start), without the
+ * prefix; "" if none. */
 const char *msg_last_error(void);
 
 /* "p11cert: COMMAND: what failed: why" — always shown. */

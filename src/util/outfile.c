@@ -6,12 +6,48 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/msg.h"
+
+/* What is at path now, for an output: nothing, a regular file, or
+ * something no output may replace. Reports the last. */
+static int check_existing(const char *path, int force)
+{
+    struct stat st, target;
+
+    if (lstat(path, &st) != 0)
+        return 0;
+    if (S_ISLNK(st.st_mode) && stat(path, &target) != 0) {
+        errorf("cannot write \"%s\": it is a symbolic link to a file that does not exist", path);
+        hintf("remove the link, or name the file it should point to");
+        return -1;
+    }
+    if (S_ISLNK(st.st_mode))
+        st = target;
+    if (S_ISDIR(st.st_mode)) {
+        errorf("cannot write \"%s\": it is a directory", path);
+        return -1;
+    }
+    /* rename() would put a regular file where a device, FIFO or socket was
+     * (as root: over /dev/null), even with --force. */
+    if (!S_ISREG(st.st_mode)) {
+        errorf("cannot write \"%s\": it is not a regular file (a device, FIFO or socket); an "
+               "output is a regular file or a new name",
+               path);
+        return -1;
+    }
+    if (!force) {
+        errorf("\"%s\" exists; give --force to replace it", path);
+        return -1;
+    }
+    return 0;
+}
 
 int outfile_check(const char *path, int force)
 {
@@ -21,16 +57,8 @@ int outfile_check(const char *path, int force)
 
     if (!path)
         return 0;
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            errorf("cannot write \"%s\": it is a directory", path);
-            return -1;
-        }
-        if (!force) {
-            errorf("\"%s\" exists; give --force to replace it", path);
-            return -1;
-        }
-    }
+    if (check_existing(path, force) < 0)
+        return -1;
     copy = strdup(path);
     if (!copy)
         return -1;
@@ -43,6 +71,48 @@ int outfile_check(const char *path, int force)
         ret = 0;
     free(copy);
     return ret;
+}
+
+/* The file path names, or, when there is none yet, its directory and its
+ * last component: two paths name the same file when these are equal. */
+struct file_identity {
+    dev_t dev;
+    ino_t ino;
+    char base[NAME_MAX + 1]; /* "" when the file exists */
+};
+
+static int identify(const char *path, struct file_identity *id)
+{
+    struct stat st;
+    char *copy;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    int ret = -1;
+
+    memset(id, 0, sizeof(*id));
+    if (stat(path, &st) == 0) {
+        id->dev = st.st_dev;
+        id->ino = st.st_ino;
+        return 0;
+    }
+    if (!(copy = strdup(path)))
+        return -1;
+    if (stat(dirname(copy), &st) == 0 && strlen(base) <= NAME_MAX) {
+        id->dev = st.st_dev;
+        id->ino = st.st_ino;
+        snprintf(id->base, sizeof(id->base), "%s", base);
+        ret = 0;
+    }
+    free(copy);
+    return ret;
+}
+
+int outfile_same_file(const char *a, const char *b)
+{
+    struct file_identity ia, ib;
+
+    if (!a || !b || identify(a, &ia) < 0 || identify(b, &ib) < 0)
+        return 0;
+    return ia.dev == ib.dev && ia.ino == ib.ino && strcmp(ia.base, ib.base) == 0;
 }
 
 int outfile_open(struct outfile *out, const char *path, int force, mode_t mode)
@@ -64,7 +134,8 @@ int outfile_open(struct outfile *out, const char *path, int force, mode_t mode)
         goto cleanup;
     dir = dirname(copy);
     base = strrchr(path, '/') ? strrchr(path, '/') + 1 : (char *)path;
-    if (asprintf(&out->tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
+    /* ".NAME.XXXXXX" must itself be a legal name: a long NAME is cut. */
+    if (asprintf(&out->tmp, "%s/.%.*s.XXXXXX", dir, NAME_MAX - 8, base) < 0) {
         out->tmp = NULL;
         goto cleanup;
     }

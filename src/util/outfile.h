@@ -14,9 +14,14 @@ struct outfile {
     int force;
 };
 
-/* Checks up front, before any work, that path can be written: not there
- * (unless force), not a directory, in a directory that exists. */
+/* Checks up front, before any work, that path can be written: a new name,
+ * or (with force) a regular file — never a directory, device, FIFO, socket
+ * or dangling symbolic link — in a directory that exists. */
 int outfile_check(const char *path, int force);
+
+/* Whether a and b name the same file (existing: the same inode; new: the
+ * same name in the same directory), however they are spelled. */
+int outfile_same_file(const char *a, const char *b);
 
 /* mode: 0644 for certificates, 0600 for anything secret. */
 int outfile_open(struct outfile *out, const char *path, int force, mode_t mode);

@@ -31,7 +31,9 @@ int file_read_all(const char *path, size_t max, struct file_data *out, char *why
     int fd, ret = -1;
 
     memset(out, 0, sizeof(*out));
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused
+     * below, as anything that is not a regular file is). */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         snprintf(why, why_len, "%s", strerror(errno));
         return -1;

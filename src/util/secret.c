@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#include "util/interrupt.h"
 #include "util/msg.h"
 
 #define SOURCE_USAGE "(use prompt, file:PATH, env:NAME or fd:N)"
@@ -116,7 +118,9 @@ static long read_line(int fd, char *buf)
 
     for (;;) {
         ssize_t got = read(fd, &c, 1);
-        if (got < 0 && errno == EINTR)
+        /* A signal caught during a prompt ends it (read_prompt restores the
+         * terminal, then dies of the signal); any other one is retried. */
+        if (got < 0 && errno == EINTR && !interrupt_pending())
             continue;
         if (got < 0) {
             ret = -1;
@@ -151,12 +155,16 @@ static int secret_take(struct secret *out, const char *buf, size_t len)
     return 0;
 }
 
-/* Echo goes off for the read and back on before any return. */
+/* Echo goes off for the read and back on before any return. Ctrl-C (or
+ * SIGTERM, SIGHUP) at the prompt would otherwise kill p11cert with echo
+ * still off, and not every shell turns it back on: the signal is caught,
+ * the terminal restored, and then p11cert dies of it. */
 static long read_prompt(const char *what, char *buf, int *tty_missing)
 {
     struct termios saved, quiet;
+    struct interrupt_guard guard = {0};
     long len = -1;
-    int fd, saved_errno = 0;
+    int fd, sig, saved_errno = 0;
     char prompt[256];
 
     fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -170,6 +178,7 @@ static long read_prompt(const char *what, char *buf, int *tty_missing)
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
     quiet.c_lflag |= ECHONL;
     snprintf(prompt, sizeof(prompt), "Enter the %s: ", what);
+    interrupt_catch(&guard);
     if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0 &&
         write(fd, prompt, strlen(prompt)) == (ssize_t)strlen(prompt)) {
         len = read_line(fd, buf);
@@ -178,9 +187,27 @@ static long read_prompt(const char *what, char *buf, int *tty_missing)
         saved_errno = errno;
     }
     tcsetattr(fd, TCSAFLUSH, &saved);
+    if ((sig = interrupt_pending()) != 0) {
+        OPENSSL_cleanse(buf, LINE_CAP + 1);
+        if (write(fd, "\n", 1) < 0)
+            debugf("cannot end the prompt line: %s", strerror(errno));
+    }
     close(fd);
+    interrupt_restore(&guard);
+    interrupt_die(sig);
     errno = saved_errno;
     return len;
+}
+
+/* A file that holds a secret and that others may read is worth a word. */
+static void warn_if_open_to_others(int fd, const char *what, const char *path)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IRWXG | S_IRWXO)))
+        warnf("the file that holds the %s, \"%s\", can be read or changed by others (mode "
+              "%04o): chmod 600 it",
+              what, path, (unsigned)(st.st_mode & 07777));
 }
 
 int secret_read(const struct secret_source *src, const char *what, struct secret *out)
@@ -214,6 +241,8 @@ int secret_read(const struct secret_source *src, const char *what, struct secret
         break;
     case SECRET_SOURCE_FILE:
         fd = open(src->path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0)
+            warn_if_open_to_others(fd, what, src->path);
         len = fd < 0 ? -1 : read_line(fd, buf);
         if (len == -1)
             errorf("cannot read the %s from file \"%s\": %s", what, src->path, strerror(errno));

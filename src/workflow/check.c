@@ -101,7 +101,8 @@ void check_tls(struct check_report *r, struct token_ctx *ctx, const struct token
 
     if (signer_libp11_key(ctx, key, &server_key) < 0) {
         for (size_t i = 0; i < 2; i++)
-            check_add(r, versions[i].name, 0, "the token key cannot be loaded through libp11");
+            check_add(r, versions[i].name, 0, "the token key cannot be loaded through libp11: %s",
+                      msg_last_error());
         return;
     }
     for (size_t i = 0; i < 2; i++) {

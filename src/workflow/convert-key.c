@@ -32,7 +32,7 @@ static int store_certificate(struct token_ctx *ctx, EVP_PKEY *key, STACK_OF(X509
 }
 
 int convert_key_import(struct token_ctx *ctx, const char *label, EVP_PKEY *key,
-                       STACK_OF(X509) *certs)
+                       STACK_OF(X509) *certs, struct token_key *made_out)
 {
     struct token_key made;
     struct signer_key_material m;
@@ -58,33 +58,43 @@ int convert_key_import(struct token_ctx *ctx, const char *label, EVP_PKEY *key,
     made_uri = token_object_uri(ctx, CKO_PRIVATE_KEY, made.id, made.id_len, made.label);
     notef("the private key is on the token now, non-extractable: %s",
           made_uri ? made_uri : made.label);
+    *made_out = made;
     ret = EXIT_OK;
 cleanup:
     if (ret != EXIT_OK && created)
-        token_destroy_key(ctx, &made);
+        convert_key_undo(ctx, &made);
     signer_key_material_wipe(&m);
     OPENSSL_free(id_text);
     free(made_uri);
     return ret;
 }
 
-int convert_key_write(const char *path, int force, EVP_PKEY *key)
+void convert_key_undo(struct token_ctx *ctx, const struct token_key *made)
 {
-    struct outfile out;
+    token_destroy_certificates(ctx, made->id, made->id_len);
+    token_destroy_key(ctx, made);
+}
 
-    if (outfile_open(&out, path, force, 0600) < 0)
+int convert_key_stage(const char *path, int force, EVP_PKEY *key, struct outfile *out)
+{
+    if (outfile_open(out, path, force, 0600) < 0)
         return EXIT_FAIL;
     /* Unbuffered: no stdio buffer keeps a copy of the key after fclose.
      * OpenSSL cleanses its own encoding buffers. */
-    setvbuf(out.fp, NULL, _IONBF, 0);
-    if (!PEM_write_PrivateKey(out.fp, key, NULL, NULL, 0, NULL, NULL)) {
+    setvbuf(out->fp, NULL, _IONBF, 0);
+    if (!PEM_write_PrivateKey(out->fp, key, NULL, NULL, 0, NULL, NULL)) {
         errorf("cannot write the private key: %s", msg_openssl_reason());
-        outfile_abort(&out);
+        outfile_abort(out);
         return EXIT_FAIL;
     }
-    if (outfile_commit(&out) < 0)
+    return EXIT_OK;
+}
+
+int convert_key_commit(struct outfile *out)
+{
+    if (outfile_commit(out) < 0)
         return EXIT_FAIL;
     warnf("the private key is now in \"%s\" (mode 0600), off any token: protect or destroy it",
-          path);
+          out->path);
     return EXIT_OK;
 }

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "token/token.h"
+#include "util/outfile.h"
 #include "x509/decode.h"
 
 struct convert_request {
@@ -43,14 +44,38 @@ int convert_one_key(const struct convert_result *r, const char *option);
 
 /* Stores key on ctx's token (opened read-write, logged in) as a
  * non-extractable, sensitive private key labelled label, with its
- * certificate among certs beside it; on a failure nothing is left on the
- * token. Returns the exit status. */
-int convert_key_import(struct token_ctx *ctx, const char *label, EVP_PKEY *key,
-                       STACK_OF(X509) *certs);
-
-/* Writes key as unencrypted PKCS#8 PEM to path with mode 0600 (replacing
- * a file only when force), with a warning that it now lives in a file.
+ * certificate among certs beside it (*made: what convert_key_undo removes
+ * when a later step fails); on a failure nothing is left on the token.
  * Returns the exit status. */
-int convert_key_write(const char *path, int force, EVP_PKEY *key);
+int convert_key_import(struct token_ctx *ctx, const char *label, EVP_PKEY *key,
+                       STACK_OF(X509) *certs, struct token_key *made);
+void convert_key_undo(struct token_ctx *ctx, const struct token_key *made);
+
+/* Writes key as unencrypted PKCS#8 PEM to a 0600 temporary file beside path
+ * (replacing a file only when force); convert_key_commit gives it its name,
+ * with a warning that the key now lives in a file, or outfile_abort drops
+ * it. Returns the exit status. */
+int convert_key_stage(const char *path, int force, EVP_PKEY *key, struct outfile *out);
+int convert_key_commit(struct outfile *out);
+
+/* convert's outputs, all made ready before the token is touched, so that a
+ * failure leaves neither a half-written file nor a changed token. */
+struct convert_outputs {
+    BIO *certs;         /* the certificates, encoded */
+    struct outfile out; /* staged --out (its path NULL: standard output at commit) */
+    struct outfile key; /* staged --key-out */
+    int to_stdout, has_key;
+};
+
+/* Encodes the certificates (one DER with der) and stages out (NULL:
+ * standard output, when to_stdout) and key_out (NULL: none). Returns the
+ * exit status; convert_outputs_free in every case. */
+int convert_stage(const struct convert_result *r, const char *out, int to_stdout,
+                  const char *key_out, int force, int der, struct convert_outputs *o);
+
+/* Gives the staged files their names (the key first) and writes standard
+ * output. Returns the exit status. */
+int convert_commit(struct convert_outputs *o);
+void convert_outputs_free(struct convert_outputs *o);
 
 #endif

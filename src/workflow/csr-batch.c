@@ -4,9 +4,12 @@
 #include "workflow/csr-batch.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/msg.h"
 #include "util/outfile.h"
@@ -101,6 +104,55 @@ cleanup:
     return ret;
 }
 
+/* A batch line is a small JSON object: anything longer is not a batch file
+ * (and /dev/zero on standard input must not fill the memory). */
+#define BATCH_LINE_MAX (64 * 1024)
+
+/* The next line of in into buf (BATCH_LINE_MAX + 1 bytes), newline
+ * dropped. Returns 1 a line, 0 the end, -1 a line too long (reported). */
+static int next_line(FILE *in, char *buf, size_t line)
+{
+    size_t n = 0;
+    int c;
+
+    while ((c = getc(in)) != EOF && c != '\n') {
+        if (n == BATCH_LINE_MAX) {
+            errorf("line %zu is longer than %d KiB: not a batch file of JSON lines", line,
+                   BATCH_LINE_MAX / 1024);
+            return -1;
+        }
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    return c == EOF && n == 0 ? 0 : 1;
+}
+
+/* The batch file, or standard input for "-": a regular file only (a FIFO
+ * would block, a device never ends). */
+static FILE *open_batch(const char *file)
+{
+    struct stat st;
+    FILE *in = NULL;
+    int fd;
+
+    if (strcmp(file, "-") == 0)
+        return stdin;
+    if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0) {
+        errorf("cannot read batch file \"%s\": %s", file, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0)
+        errorf("cannot read batch file \"%s\": %s", file, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        errorf("cannot read batch file \"%s\": %s", file,
+               S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file");
+    else if (!(in = fdopen(fd, "r")))
+        errorf("cannot read batch file \"%s\": %s", file, strerror(errno));
+    if (!in)
+        close(fd);
+    return in;
+}
+
 static int blank(const char *s)
 {
     return s[strspn(s, " \t\r\n")] == '\0';
@@ -111,8 +163,7 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
     struct batch b;
     FILE *in = NULL;
     char *text = NULL, item[48];
-    size_t cap = 0;
-    int ret = EXIT_FAIL;
+    int ret = EXIT_FAIL, got = 0;
 
     memset(&b, 0, sizeof(b));
     memset(result, 0, sizeof(*result));
@@ -123,11 +174,13 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
         errorf("out of memory");
         goto cleanup;
     }
-    if (!(in = strcmp(opts->file, "-") == 0 ? stdin : fopen(opts->file, "r"))) {
-        errorf("cannot read batch file \"%s\": %s", opts->file, strerror(errno));
+    if (!(text = malloc(BATCH_LINE_MAX + 1))) {
+        errorf("out of memory");
         goto cleanup;
     }
-    while (!b.keys.stopped && getline(&text, &cap, in) >= 0) {
+    if (!(in = open_batch(opts->file)))
+        goto cleanup;
+    while (!b.keys.stopped && (got = next_line(in, text, b.line + 1)) > 0) {
         b.line++;
         if (blank(text))
             continue;
@@ -148,6 +201,8 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
             publish(&b);
     }
     publish(&b);
+    if (got < 0)
+        goto cleanup;
     if (ferror(in)) {
         errorf("cannot read batch file \"%s\": %s", opts->file, strerror(errno));
         goto cleanup;

@@ -43,17 +43,6 @@ const char *keygen_type_choices(void)
     return "rsa:2048, rsa:3072, rsa:4096, ec:p256, ec:p384, ec:p521 or ed25519";
 }
 
-const char *keygen_lock_name(const struct token_config *config, P11KitUri *uri)
-{
-    if (config->module)
-        return config->module;
-    if (p11_kit_uri_get_module_path(uri))
-        return p11_kit_uri_get_module_path(uri);
-    if (p11_kit_uri_get_module_name(uri))
-        return p11_kit_uri_get_module_name(uri);
-    return "(p11-kit registered modules)";
-}
-
 /* keygen's type when --type is not given: the token profile's. */
 static const struct keygen_type *profile_key_type(const struct token_profile *profile)
 {
@@ -151,7 +140,13 @@ int keygen_generate(struct token_ctx *ctx, const struct token_config *config,
     if (interrupt_pending() || token_generate_key_pair(ctx, &gen, &out->key) < 0)
         return EXIT_FAIL;
     out->made = 1;
-    return settle(ctx, out, gen.id != NULL) < 0 ? EXIT_FAIL : EXIT_OK;
+    if (settle(ctx, out, gen.id != NULL) < 0)
+        return EXIT_FAIL;
+    if (gen.type == CKK_EC_EDWARDS)
+        warnf("servers that load token keys through OpenSSL's libp11 engine (nginx, Apache, "
+              "stunnel; libp11 0.4.12) find no key at all on a token that holds an Ed25519 key: "
+              "keep it on a token of its own");
+    return EXIT_OK;
 }
 
 int keygen_finish(struct token_ctx *ctx, struct keygen_result *out, int status)

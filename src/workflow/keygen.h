@@ -7,7 +7,7 @@
 #define P11CERT_WORKFLOW_KEYGEN_H
 
 #include "token/token.h"
-#include "workflow/interrupt.h"
+#include "util/interrupt.h"
 
 struct keygen_type {
     const char *name; /* "rsa:2048", "ec:p256", "ed25519", ... */
@@ -51,17 +51,5 @@ int keygen_generate(struct token_ctx *ctx, const struct token_config *config,
  * happened, and restores the signals' handling. Returns the exit status.
  * The caller then frees the token and dies of interrupt_pending(), if any. */
 int keygen_finish(struct token_ctx *ctx, struct keygen_result *out, int status);
-
-/* Keygens with one module on one machine take turns: an advisory lock on a
- * file named after the module in $XDG_RUNTIME_DIR or /tmp, taken before
- * the module is loaded and kept until the pair is complete. Returns the
- * locked descriptor, or -1 when there is no lock to be had (not an error:
- * keygen goes on without it). */
-int keygen_lock(const char *module);
-void keygen_unlock(int fd);
-
-/* The name the lock is taken under: --module, else the URI's module-path
- * or module-name, else every registered module. */
-const char *keygen_lock_name(const struct token_config *config, P11KitUri *uri);
 
 #endif

@@ -2,8 +2,12 @@
  * only when a path can use it (see x509/pool.h for why). */
 #include "x509/pool.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -91,9 +95,26 @@ static int add_item(struct x509_pool *pool, unsigned char *der, long der_len, X5
     return 0;
 }
 
+/* path as a BIO when it is a regular file; NULL otherwise (a FIFO is not
+ * waited on: O_NONBLOCK), for the usual decoder to say why. */
+static BIO *open_regular(const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    FILE *fp;
+
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(fp = fdopen(fd, "rb"))) {
+        close(fd);
+        return NULL;
+    }
+    return BIO_new_fp(fp, BIO_CLOSE);
+}
+
 int x509_pool_add_pem_file(struct x509_pool *pool, const char *path, int *taken)
 {
-    BIO *bio = BIO_new_file(path, "rb");
+    BIO *bio = open_regular(path);
     size_t from = pool->n;
     int ret = 0;
 

@@ -47,6 +47,7 @@ setup_file() {
     openssl pkcs12 -export -in nokey.pem -inkey soft.key -passout pass:right-pass -out soft.p12
     printf 'wrong-pass\n' >wrong-pass
     printf 'not-the-pin\n' >wrong-pin
+    chmod 0600 wrong-pass wrong-pin # secret files: p11cert warns about open ones
     printf 'us-east gateway.us-east.example.net\nthis line has three fields\n' >bad-endpoints
     printf 'us-east bad..host\n' >bad-host-endpoints
     # A shared library that is not a PKCS#11 module.

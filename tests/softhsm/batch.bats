@@ -180,6 +180,7 @@ verify_req() {
     mkdir out
     for i in 1 2 3; do batch_line rsa "$i"; done >batch.jsonl
     echo 000000 >wrong-pin
+    chmod 0600 wrong-pin
 
     run --separate-stderr p11cert --pin-source file:wrong-pin csr --batch batch.jsonl
     echo "$stderr"

@@ -230,6 +230,7 @@ bad_input() {
 
 @test "convert: wrong PFX password: exit 1, one line, no output" {
     mkdir in && echo "not-the-password" >in/pw
+    chmod 0600 in/pw
     run --separate-stderr p11cert convert --password-source file:in/pw "$CA/leaf.p12" --out out.pem
     [ "$status" -eq 1 ]
     [[ "$stderr" == *"wrong password"* ]]

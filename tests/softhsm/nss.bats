@@ -320,6 +320,7 @@ PY
 
 @test "nss: a wrong PIN fails with CKR_PIN_INCORRECT, nothing created" {
     printf 'wrong\n' >wrong-pin
+    chmod 0600 wrong-pin
     before=$(nss_keys | wc -l)
     run p11cert --pin-source file:wrong-pin keygen "$TOKEN_URI" --label never
     echo "$output"

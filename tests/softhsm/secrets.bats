@@ -51,6 +51,7 @@ no_secret_in() {
     local key="pkcs11:token=$TOKEN_LABEL;object=web"
     export HSM_PIN=$PIN PFX_PASSWORD=$PFX_PASS
     printf '%s\n' "$PFX_PASS" >pfx-pass
+    chmod 0600 pfx-pass
 
     # Token commands with every PIN source, text and JSON, with -v.
     p -v tokens

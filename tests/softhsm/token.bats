@@ -169,6 +169,7 @@ EOF
     local bad
     bad=$(printf '%0*d' 6 0)
     printf '%s\n' "$bad" >bad-pin
+    chmod 0600 bad-pin
     run --separate-stderr p11cert --pin-source file:bad-pin csr "pkcs11:token=wrong-pin;object=k" \
         --subject /CN=h.example --out r.pem
     echo "$stderr"

@@ -2,8 +2,8 @@
  * (a key pair made but not yet handed over): the signal is noted, the step
  * checks between its calls and undoes what it made, and the process then
  * dies of the signal, so its parent sees the real cause. */
-#ifndef P11CERT_WORKFLOW_INTERRUPT_H
-#define P11CERT_WORKFLOW_INTERRUPT_H
+#ifndef P11CERT_UTIL_INTERRUPT_H
+#define P11CERT_UTIL_INTERRUPT_H
 
 #include <signal.h>
 

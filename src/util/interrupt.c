@@ -1,6 +1,6 @@
 /* The noted signal. A signal handler can only set a flag, so this one
  * static is the exception to "no global mutable state". */
-#include "workflow/interrupt.h"
+#include "util/interrupt.h"
 
 #include <string.h>
 
