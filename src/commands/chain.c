@@ -78,13 +78,6 @@ static int take(void *opts, int id, const char *arg)
     return 0;
 }
 
-static const char *role(int i, int n)
-{
-    if (i == 0)
-        return "leaf";
-    return i == n - 1 ? "root" : "intermediate";
-}
-
 /* certs[from..to) as PEM: to path (stdout when NULL), or into *json. */
 static int write_certs(const char *path, int force, STACK_OF(X509) *certs, int from, int to,
                        json_t **json)
@@ -115,9 +108,9 @@ static void describe_path(const struct x509_path *path, const char *trust, int t
     for (int i = 0; i < n; i++) {
         char *subject = x509_name_text(X509_get_subject_name(sk_X509_value(path->certs, i)));
         if (to_stdout)
-            printf("%-13s %s\n", role(i, n), subject ? subject : "?");
+            printf("%-13s %s\n", x509_path_role(path, i), subject ? subject : "?");
         else
-            notef("%s: %s", role(i, n), subject ? subject : "?");
+            notef("%s: %s", x509_path_role(path, i), subject ? subject : "?");
         free(subject);
     }
     if (to_stdout)
@@ -134,7 +127,7 @@ static int output_json(const struct chain_args *a, const struct x509_path *path,
     for (int i = 0; list && i < n; i++) {
         json_t *c = x509_certificate_json(sk_X509_value(path->certs, i));
 
-        json_object_set_new(c, "role", json_string(role(i, n)));
+        json_object_set_new(c, "role", json_string(x509_path_role(path, i)));
         json_array_append_new(list, c);
     }
     doc = json_pack("{s:o, s:s?, s:b, s:s?, s:s?}", "path", list, "root", path->root_name,

@@ -76,8 +76,9 @@ static int take(void *opts, int id, const char *arg)
 }
 
 /* The usage errors found before any file is read. */
-static int check_args(const struct convert_args *a)
+static int check_args(const struct convert_args *a, const struct cli_args *files)
 {
+    struct cli_file outs[] = {{"--out", a->out}, {"--key-out", a->key_out}};
     const char *why = NULL;
     P11KitUri *uri = NULL;
 
@@ -93,7 +94,7 @@ static int check_args(const struct convert_args *a)
         cli_usage_error("%s", why);
     else if (a->import_key && (uri = token_uri_parse(a->import_key, "token URI")))
         p11_kit_uri_free(uri);
-    return why || (a->import_key && !uri) ? -1 : 0;
+    return why || (a->import_key && !uri) ? -1 : cli_check_outputs(outs, 2, files, NULL, 0);
 }
 
 /* The note that a private key was left alone, or the one key that
@@ -149,16 +150,16 @@ static void print_summary(const char *out, STACK_OF(X509) *certs, int chained, i
 static int report(struct cli *cli, const struct convert_args *a, const struct convert_result *r,
                   const struct convert_outputs *o)
 {
-    json_t *doc, *list = json_array();
+    json_t *doc, *list;
     char *bytes;
     long len = BIO_get_mem_data(o->certs, &bytes);
 
     if (!cli->json) {
         if (a->out)
             print_summary(a->out, r->ordered, r->chained, a->der);
-        json_decref(list);
         return EXIT_OK;
     }
+    list = json_array();
     for (int i = 0; list && i < sk_X509_num(r->ordered); i++)
         json_array_append_new(list, x509_certificate_json(sk_X509_value(r->ordered, i)));
     doc = json_pack("{s:o, s:O, s:s?, s:b, s:b}", "certificates", list, "format", r->formats, "out",
@@ -175,16 +176,13 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
     struct convert_request req;
     struct convert_outputs outputs = {0};
     struct cli_args args;
-    struct cli_file outs[2] = {{"--out", NULL}, {"--key-out", NULL}};
     int ret;
 
     memset(&a, 0, sizeof(a));
     memset(&result, 0, sizeof(result));
     if (cli_parse(cli, &spec, argc, argv, take, &a, &args, &ret) < 0)
         return ret;
-    outs[0].path = a.out;
-    outs[1].path = a.key_out;
-    if (check_args(&a) < 0 || cli_check_outputs(outs, 2, &args, NULL, 0) < 0)
+    if (check_args(&a, &args) < 0)
         return EXIT_USAGE;
     if (outfile_check(a.out, a.force) < 0 || outfile_check(a.key_out, a.force) < 0)
         return EXIT_FAIL;

@@ -231,6 +231,13 @@ X509 *x509_path_root(const struct x509_path *path)
     return root;
 }
 
+const char *x509_path_role(const struct x509_path *path, int i)
+{
+    if (i == 0)
+        return "leaf";
+    return i == sk_X509_num(path->certs) - 1 ? "root" : "intermediate";
+}
+
 void x509_path_free(struct x509_path *path)
 {
     if (!path)

@@ -70,6 +70,9 @@ int x509_chain_build(X509 *cert, STACK_OF(X509) *cas, const char *trust, struct 
 STACK_OF(X509) *x509_path_intermediates(const struct x509_path *path);
 X509 *x509_path_root(const struct x509_path *path);
 
+/* "leaf", "intermediate" or "root": what the i-th certificate of the path is. */
+const char *x509_path_role(const struct x509_path *path, int i);
+
 void x509_path_free(struct x509_path *path);
 
 /* "SUBJECT" (issuer "ISSUER", AKI hex) for messages; malloc'd. */
