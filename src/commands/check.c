@@ -101,7 +101,7 @@ static int check_usage(const struct check_args *a)
     else if (!a->req.server && a->req.servername)
         problem = "--servername goes with --server HOST:PORT";
     else if (!a->req.server && !a->req.cert)
-        problem = "--cert F (or --server HOST:PORT) is required";
+        problem = "--cert F is required (or --server HOST:PORT)";
     else if (a->req.tls && !a->key)
         problem = "--tls needs --key KEY-URI";
     if (!problem)

@@ -37,7 +37,9 @@ static const struct cli_option options[] = {
 
 static const struct cli_spec spec = {
     "nginx|apache|stunnel --key KEY-URI --cert F [--chain F] [--listen ADDR:PORT]\n"
-    "       [--domain NAME]... [--pin-file PATH] [--out-dir DIR] [--user USER] [--force]",
+    "       [--connect ADDR:PORT] [--domain NAME]... [--pin-file PATH] [--out-dir DIR] [--user "
+    "USER]\n"
+    "       [--force]",
     "Writes what the server needs to serve TLS with the token key through the libp11\n"
     "engine: DIR/openssl.cnf (the module, and the PIN as the engine's PIN setting, mode 0600;\n"
     "never in a key URI, which servers log), DIR/fullchain.pem and DIR/SERVER.conf, a whole\n"
