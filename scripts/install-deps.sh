@@ -26,7 +26,14 @@ PACKAGES=(
     ca-certificates
     # benchmarks (make bench): wall times
     hyperfine
+    # real TLS servers for server-config's tests (serve.bats), with the libp11 engine
+    nginx apache2 stunnel4
 )
+
+# The services these packages start by themselves on install (nginx and
+# apache2 on ports 80/443), as PACKAGE:SERVICE: kept from starting by a
+# policy-rc.d, and stopped and disabled if they did all the same.
+SERVICES=(nginx:nginx apache2:apache2 apache2:apache-htcacheclean stunnel4:stunnel4)
 
 # One dpkg-query for all: it prints a line per known package (unknown ones only
 # on stderr), so anything not listed as "installed" is missing.
@@ -51,5 +58,29 @@ fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends "${missing[@]}"
+# invoke-rc.d asks /usr/sbin/policy-rc.d before starting a service: 101 says
+# "not allowed". One already there (a container's) is left as it is.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    trap 'rm -f "$policy"' EXIT
+    printf '#!/bin/sh\n# install-deps (p11cert): no service starts while packages install\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+fi
+status=0
+{ apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; } || status=$?
+# Whatever started anyway (a systemd unit enabled by its postinst) is stopped
+# and disabled: the tests start their own servers on loopback ports.
+for entry in "${SERVICES[@]}"; do
+    svc=${entry#*:}
+    case " ${missing[*]} " in
+    *" ${entry%%:*} "*) ;;
+    *) continue ;;
+    esac
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        systemctl disable --now "$svc" >/dev/null 2>&1 || true
+    elif [ -x "/etc/init.d/$svc" ]; then
+        "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+        update-rc.d "$svc" disable >/dev/null 2>&1 || true
+    fi
+done
+exit "$status"

@@ -19,9 +19,15 @@
 #                           generation (--id, else a random one)
 #   id_convention           sha1, or piv: CKA_ID names a PIV key slot and keygen needs
 #                           --id 01 (9a), 02 (9c), 03 (9d), 04 (9e) or 05-18 (82-95)
+#   worker_env              environment variables the module reads, which server-config
+#                           tells a TLS server to pass on to its workers
+#   worker_access           how a server's worker user reaches the token: module (the
+#                           general rule: whatever the module needs), or
+#                           softhsm-tokendir (SoftHSM's token directory, made readable)
 description = any PKCS#11 token: p11cert's defaults
 default_key_type = rsa:2048
 cert_template = minimal
 label_max = 0
 set_id_after_generation = yes
 id_convention = sha1
+worker_access = module

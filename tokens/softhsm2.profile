@@ -13,3 +13,7 @@ cert_template = minimal
 label_max = 0
 set_id_after_generation = yes
 id_convention = sha1
+# Servers (server-config): SoftHSM reads SOFTHSM2_CONF, and its worker processes open the
+# token files of that configuration's directories.tokendir as the worker user.
+worker_env = SOFTHSM2_CONF
+worker_access = softhsm-tokendir

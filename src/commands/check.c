@@ -13,6 +13,8 @@ enum {
     OPT_DOMAIN,
     OPT_TLS,
     OPT_TRUST,
+    OPT_SERVER,
+    OPT_SERVERNAME,
 };
 
 static const struct cli_option options[] = {
@@ -22,16 +24,25 @@ static const struct cli_option options[] = {
     {OPT_DOMAIN, "domain", "NAME", "a name its SANs must cover (repeatable)"},
     {OPT_TLS, "tls", NULL, "TLS 1.2 and 1.3 handshakes in memory with the token key (needs --key)"},
     {OPT_TRUST, "trust", "FILE|system",
-     "trust anchors for the chain (default: a self-signed root in --chain)"},
+     "trust anchors for the chain (default: a self-signed root in --chain; with --server, "
+     "the system's)"},
+    {OPT_SERVER, "server", "HOST:PORT", "check what a running TLS server presents instead"},
+    {OPT_SERVERNAME, "servername", "NAME",
+     "the SNI name for --server (default: the first --domain, else HOST)"},
     {0, NULL, NULL, NULL},
 };
 
 static const struct cli_spec spec = {
-    "--cert F [--chain F] [--key KEY-URI] [--domain NAME]... [--tls] [--trust FILE|system]",
+    "--cert F [--chain F] [--key KEY-URI] [--domain NAME]... [--tls] [--trust FILE|system]\n"
+    "       p11cert check --server HOST:PORT [--servername NAME] [--domain NAME]... [--key "
+    "KEY-URI]\n"
+    "       [--trust FILE|system]",
     "Checks a certificate bundle, one line per check: the certificate and the token key form\n"
     "a pair (same public key, and a fresh signature made on the token verifies), the chain\n"
     "validates to its root, every --domain is covered by a SAN, the validity window holds\n"
     "(a warning under 30 days left), serverAuth is allowed; --tls makes real handshakes.\n"
+    "With --server, the same checks on what a running server presents after real TLS 1.2\n"
+    "and 1.3 handshakes, and that the chain it sends omits no intermediate.\n"
     "Exits 0 only if every check passes.",
     options,
     0,
@@ -63,6 +74,12 @@ static int take(void *opts, int id, const char *arg)
     case OPT_TLS:
         a->req.tls = 1;
         return 0;
+    case OPT_SERVER:
+        a->req.server = arg;
+        return 0;
+    case OPT_SERVERNAME:
+        a->req.servername = arg;
+        return 0;
     case OPT_DOMAIN:
         if (a->req.n_domains == CHECK_MAX_DOMAINS) {
             cli_usage_error("at most %d --domain", CHECK_MAX_DOMAINS);
@@ -72,6 +89,25 @@ static int take(void *opts, int id, const char *arg)
         return 0;
     }
     return 0;
+}
+
+/* Which checks: a bundle (--cert) or a server (--server), not both. */
+static int check_usage(const struct check_args *a)
+{
+    const char *problem = NULL;
+
+    if (a->req.server && (a->req.cert || a->req.chain || a->req.tls))
+        problem = "--server checks a running server: not with --cert, --chain or --tls";
+    else if (!a->req.server && a->req.servername)
+        problem = "--servername goes with --server HOST:PORT";
+    else if (!a->req.server && !a->req.cert)
+        problem = "--cert F is required (or --server HOST:PORT)";
+    else if (a->req.tls && !a->key)
+        problem = "--tls needs --key KEY-URI";
+    if (!problem)
+        return EXIT_OK;
+    cli_usage_error("%s", problem);
+    return EXIT_USAGE;
 }
 
 static void print_report(const struct check_report *r)
@@ -102,20 +138,20 @@ int cmd_check(struct cli *cli, int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     if (cli_parse(cli, &spec, argc, argv, take, &a, &args, &ret) < 0)
         goto cleanup;
-    ret = EXIT_USAGE;
-    if (!a.req.cert || (a.req.tls && !a.key)) {
-        cli_usage_error(!a.req.cert ? "--cert F is required" : "--tls needs --key KEY-URI");
+    if ((ret = check_usage(&a)) != EXIT_OK)
         goto cleanup;
-    }
+    ret = EXIT_USAGE;
     /* A malformed key URI is a usage error, found before any file is read. */
     if (a.key && !(uri = token_uri_parse(a.key, "key URI")))
         goto cleanup;
     if (a.key)
         p11_kit_uri_free(uri);
-    if ((ret = check_read(&a.req, &in)) != EXIT_OK ||
+    if ((!a.req.server && (ret = check_read(&a.req, &in)) != EXIT_OK) ||
         (a.key && (ret = cli_open_token(cli, a.key, "key URI", a.req.tls ? NEEDS_KEPT_PIN : 0,
                                         &ctx)) != EXIT_OK) ||
-        (ret = check_run(a.key ? &ctx : NULL, ctx.uri, &a.req, &in, &report)) != EXIT_OK)
+        (ret = a.req.server
+                   ? check_server_run(a.key ? &ctx : NULL, ctx.uri, &a.req, &report)
+                   : check_run(a.key ? &ctx : NULL, ctx.uri, &a.req, &in, &report)) != EXIT_OK)
         goto cleanup;
     if (cli->json)
         json_out_print(json_pack("{s:b, s:O}", "ok", report.failed == 0, "checks", report.checks));

@@ -1,8 +1,12 @@
 /* A token key for OpenSSL's TLS stack, through libp11. */
 #include "signer/libp11-key.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "util/msg.h"
 
@@ -95,4 +99,16 @@ void signer_libp11_key_free(struct libp11_key *k)
         PKCS11_CTX_free(k->ctx);
     }
     memset(k, 0, sizeof(*k));
+}
+
+int signer_engine_path(char *buf, size_t len)
+{
+    const char *dir = OPENSSL_info(OPENSSL_INFO_ENGINES_DIR);
+
+    snprintf(buf, len, "%s/pkcs11.so", dir ? dir : "");
+    if (dir && access(buf, R_OK) == 0)
+        return 0;
+    errorf("libp11's OpenSSL engine is not installed: no \"%s\"", buf);
+    hintf("install it: apt-get install libengine-pkcs11-openssl");
+    return -1;
 }

@@ -27,4 +27,9 @@ int signer_libp11_key(struct token_ctx *ctx, const struct token_key *key, struct
  * after the context's last token operation. */
 void signer_libp11_key_free(struct libp11_key *k);
 
+/* The libp11 engine OpenSSL loads as "pkcs11" (pkcs11.so in OpenSSL's
+ * engines directory), for the configuration servers read. Returns 0, or
+ * -1 after reporting that it is not installed. */
+int signer_engine_path(char *buf, size_t len);
+
 #endif

@@ -190,3 +190,8 @@ void token_ctx_free(struct token_ctx *ctx)
     memset(ctx, 0, sizeof(*ctx));
     ctx->session = CK_INVALID_HANDLE;
 }
+
+char *token_module_path(const struct token_ctx *ctx)
+{
+    return ctx->slot.module ? p11_kit_module_get_filename(ctx->slot.module->fn) : NULL;
+}

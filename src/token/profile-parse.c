@@ -6,6 +6,8 @@
  *     description = SoftHSM 2, a software token
  *     match_manufacturer = SoftHSM*          (fnmatch globs, comma-separated)
  *     label_max = 32
+ *     worker_env = SOFTHSM2_CONF             (what server-config tells a server to pass on)
+ *     worker_access = softhsm-tokendir       (or module: how its workers reach the token)
  *
  * Unknown keys and bad values are errors that name the line, so a typo in a
  * profile never silently does nothing. */
@@ -119,6 +121,12 @@ static int parse_pair(struct token_profile *p, const char *key, const char *valu
         if (parse_choice(value, "sha1", "piv", &choice, why, why_len) < 0)
             return -1;
         p->id_convention = choice ? PROFILE_ID_PIV : PROFILE_ID_SHA1;
+    } else if (strcmp(key, "worker_env") == 0) {
+        return parse_list(value, &p->worker_env, why, why_len);
+    } else if (strcmp(key, "worker_access") == 0) {
+        if (parse_choice(value, "module", "softhsm-tokendir", &choice, why, why_len) < 0)
+            return -1;
+        p->worker_access = choice ? PROFILE_ACCESS_SOFTHSM : PROFILE_ACCESS_MODULE;
     } else {
         snprintf(why, why_len, "unknown key \"%s\"", key);
         return -1;

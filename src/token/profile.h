@@ -32,6 +32,12 @@ enum profile_id_convention {
     PROFILE_ID_PIV,  /* CKA_ID names the PIV key slot: 01 = 9a, 02 = 9c, 03 = 9d, 04 = 9e */
 };
 
+/* What a server's worker processes need to reach the token (server-config). */
+enum profile_worker_access {
+    PROFILE_ACCESS_MODULE,  /* whatever the module needs: the general rule only */
+    PROFILE_ACCESS_SOFTHSM, /* SoftHSM: the token directory of its configuration file */
+};
+
 struct token_profile {
     char name[PROFILE_NAME_MAX];
     char source[PROFILE_ITEM_MAX]; /* the file it came from, or "built-in" */
@@ -45,6 +51,8 @@ struct token_profile {
     unsigned long label_max;     /* 0: no limit but PKCS#11's own */
     int set_id_after_generation; /* C_SetAttributeValue(CKA_ID) works after keygen */
     enum profile_id_convention id_convention;
+    struct profile_list worker_env; /* variables the module reads: a server passes them on */
+    enum profile_worker_access worker_access;
 };
 
 /* The built-in defaults (the generic profile) under name. */

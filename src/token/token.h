@@ -67,6 +67,10 @@ P11KitUri *token_uri_parse(const char *text, const char *what);
  * Reports its own errors; returns 0 or -1. */
 int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, P11KitUri *uri);
 
+/* The file the opened token's module was loaded from (p11-kit resolves
+ * a registered name); malloc'd, NULL when it cannot tell. */
+char *token_module_path(const struct token_ctx *ctx);
+
 /* Finalizes every module (SoftHSM crashes at exit without it) and frees. */
 void token_ctx_free(struct token_ctx *ctx);
 

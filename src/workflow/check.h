@@ -15,7 +15,9 @@ struct check_request {
     const char *cert, *chain, *trust; /* files; trust may be "system" */
     const char *domains[CHECK_MAX_DOMAINS];
     size_t n_domains;
-    int tls; /* handshakes with the token key (needs the key) */
+    int tls;                /* handshakes with the token key (needs the key) */
+    const char *server;     /* --server HOST:PORT: check what a running server presents */
+    const char *servername; /* SNI for it; NULL: the first domain, else HOST when a name */
 };
 
 struct check_inputs {
@@ -59,5 +61,14 @@ void check_inputs_free(struct check_inputs *in);
  * EXIT_OK when every check could be made, whatever they found. */
 int check_run(struct token_ctx *ctx, P11KitUri *key_uri, const struct check_request *req,
               const struct check_inputs *in, struct check_report *r);
+
+/* check --server: a TLS 1.2 and a TLS 1.3 handshake with req->server,
+ * then every check on what it presented: with ctx the certificate is for
+ * the key key_uri names, the chain it sent validates (against req->trust,
+ * default the system's store) and omits no intermediate, the SNI name and
+ * every domain are covered, the validity window, serverAuth. Returns the
+ * exit status of the run itself (a bad HOST:PORT is a usage error). */
+int check_server_run(struct token_ctx *ctx, P11KitUri *key_uri, const struct check_request *req,
+                     struct check_report *r);
 
 #endif

@@ -233,11 +233,12 @@ sha1_of_hex() {
     printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | sha1sum | cut -d' ' -f1
 }
 
-# A loopback TCP port in 20000..59999 on which nothing listens right now.
+# A loopback TCP port in 20000..32767 (below Linux's ephemeral range) on
+# which nothing listens right now.
 unused_port() {
     local port
     for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
+        port=$((20000 + RANDOM % 12768))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0

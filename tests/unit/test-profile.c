@@ -50,7 +50,9 @@ static void test_every_key(void **state)
                        "cert_template = full\n"
                        "label_max = 32\n"
                        "set_id_after_generation = no\n"
-                       "id_convention = piv";
+                       "id_convention = piv\n"
+                       "worker_env = ACME_CONF, ACME_DEBUG\n"
+                       "worker_access = softhsm-tokendir";
 
     (void)state;
     assert_int_equal(parse(text, &p, why, sizeof(why)), 0);
@@ -66,6 +68,9 @@ static void test_every_key(void **state)
     assert_int_equal(p.label_max, 32);
     assert_int_equal(p.set_id_after_generation, 0);
     assert_int_equal(p.id_convention, PROFILE_ID_PIV);
+    assert_int_equal(p.worker_env.count, 2);
+    assert_string_equal(p.worker_env.items[1], "ACME_DEBUG");
+    assert_int_equal(p.worker_access, PROFILE_ACCESS_SOFTHSM);
 }
 
 static void test_bad_lines(void **state)
@@ -82,6 +87,8 @@ static void test_bad_lines(void **state)
         {"cert_template = huge\n", "line 1: \"huge\" is neither minimal nor full"},
         {"set_id_after_generation = maybe\n", "line 1: \"maybe\" is neither no nor yes"},
         {"id_convention = uuid\n", "line 1: \"uuid\" is neither sha1 nor piv"},
+        {"worker_access = root\n", "line 1: \"root\" is neither module nor softhsm-tokendir"},
+        {"worker_env =\n", "line 1: an empty list"},
         {"default_key_type = rsa 2048\n", "line 1: default_key_type wants a key type"},
         {"match_model = , ,\n", "line 1: an empty list"},
         {"module = a,b,c,d,e,f,g\n", "line 1: more than 6 items"},
