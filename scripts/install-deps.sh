@@ -26,6 +26,12 @@ PACKAGES=(
     ca-certificates
     # benchmarks (make bench): wall times
     hyperfine
+    # hardware-like tokens (tests/softhsm/tpm2.bats, opencryptoki.bats): a TPM 2.0
+    # simulator on loopback with tpm2-pkcs11 and the tools that make its token, and
+    # openCryptoki's soft token with pkcsslotd (run by the tests in a private namespace;
+    # util-linux gives unshare and nsenter)
+    swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 libtpm2-pkcs11-1 libtpm2-pkcs11-tools
+    opencryptoki util-linux
 )
 
 # One dpkg-query for all: it prints a line per known package (unknown ones only
@@ -51,5 +57,16 @@ fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# No package's postinst may start a service (opencryptoki's pkcsslotd): the tests
+# start what they need themselves. A policy-rc.d that says 101 for the install,
+# removed again after it (unless one was there before).
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    own_policy=1
+fi
+trap '[ "$own_policy" -eq 0 ] || rm -f "$policy"' EXIT
 apt-get update
 apt-get install -y --no-install-recommends "${missing[@]}"
