@@ -129,7 +129,9 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
     struct keygen_result result;
     struct cli_args args;
     struct token_ctx ctx;
-    struct token_opening how = cli_token_opening(cli, 0);
+    /* The PIN is kept (and wiped with ctx) for a token whose profile has a
+     * pair that must be removed again removed after a fresh login. */
+    struct token_opening how = cli_token_opening(cli, TOKEN_KEEP_PIN);
     P11KitUri *uri;
     int ret, lock_fd, sig;
 

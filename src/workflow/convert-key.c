@@ -18,6 +18,7 @@
 static int store_certificate(struct token_ctx *ctx, EVP_PKEY *key, STACK_OF(X509) *certs,
                              const struct token_key *made)
 {
+    CK_OBJECT_HANDLE made_cert;
     int already;
 
     for (int i = 0; i < sk_X509_num(certs); i++) {
@@ -25,7 +26,7 @@ static int store_certificate(struct token_ctx *ctx, EVP_PKEY *key, STACK_OF(X509
 
         if (EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1)
             return signer_store_certificate(ctx, cert, made->id, made->id_len, made->label, 0,
-                                            &already);
+                                            &already, &made_cert);
     }
     warnf("the PFX holds no certificate for its key: only the key pair was stored");
     return 0;
@@ -61,7 +62,7 @@ int convert_key_import(struct token_ctx *ctx, const char *label, EVP_PKEY *key,
     ret = EXIT_OK;
 cleanup:
     if (ret != EXIT_OK && created)
-        token_destroy_key(ctx, &made);
+        token_destroy_key(ctx, &made, 0);
     signer_key_material_wipe(&m);
     OPENSSL_free(id_text);
     free(made_uri);
