@@ -136,15 +136,36 @@ int token_set_key_id(struct token_ctx *ctx, struct token_key *key, const unsigne
     return 0;
 }
 
+/* After a new login the handles of private objects may be new (SoftHSM
+ * renumbers them): the pair is found again by its public value. */
+static void find_again(struct token_ctx *ctx, struct token_key *key)
+{
+    struct token_key again;
+    int found = 0;
+
+    if (!token_key_has_public_value(key) ||
+        token_find_key_by_public(ctx, &key->pubkey, &again, &found) < 0 || !found)
+        return;
+    if (again.priv != CK_INVALID_HANDLE)
+        key->priv = again.priv;
+    if (again.pub != CK_INVALID_HANDLE)
+        key->pub = again.pub;
+}
+
 void token_destroy_key(struct token_ctx *ctx, const struct token_key *key, int relogin)
 {
-    if (relogin && (key->pub != CK_INVALID_HANDLE || key->priv != CK_INVALID_HANDLE) &&
-        token_relogin(ctx) < 0)
-        warnf("the key pair is removed without a new login: the token may keep it loaded");
-    if (key->pub != CK_INVALID_HANDLE)
-        ctx->slot.module->fn->C_DestroyObject(ctx->session, key->pub);
-    if (key->priv != CK_INVALID_HANDLE)
-        ctx->slot.module->fn->C_DestroyObject(ctx->session, key->priv);
+    struct token_key k = *key;
+
+    if (relogin && (k.pub != CK_INVALID_HANDLE || k.priv != CK_INVALID_HANDLE)) {
+        if (token_relogin(ctx) < 0)
+            warnf("the key pair is removed without a new login: the token may keep it loaded");
+        else
+            find_again(ctx, &k);
+    }
+    if (k.pub != CK_INVALID_HANDLE)
+        ctx->slot.module->fn->C_DestroyObject(ctx->session, k.pub);
+    if (k.priv != CK_INVALID_HANDLE)
+        ctx->slot.module->fn->C_DestroyObject(ctx->session, k.priv);
 }
 
 /* ---- two keygens for one label at once ------------------------------------
