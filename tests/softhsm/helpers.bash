@@ -10,7 +10,8 @@
 #   p11cert_pin ARGS...      p11cert --pin-source file:$PIN_FILE ARGS...
 #   token_object_count [LABEL]  objects on the token, as pkcs11-tool counts them
 #   spy_count CMD...         runs CMD through pkcs11-spy.so, prints the number
-#                            of PKCS#11 calls it made
+#                            of PKCS#11 calls it made (in front of SoftHSM, or
+#                            of $SPY_REAL_MODULE when set)
 #   token_slot [LABEL]       the slot ID pkcs11-tool gives the token LABEL
 #   pkcs11_tool_on LABEL ARGS...  pkcs11-tool --module ... --slot <LABEL's slot> ARGS
 #   user_pin                 prints the user PIN (first line of $PIN_FILE)
@@ -143,7 +144,7 @@ token_object_count() {
 spy_count() {
     local spy real base dir status=0
     spy=$(_spy_module) || return 1
-    real=${SOFTHSM_MODULE:-$(_softhsm_module)} || return 1
+    real=${SPY_REAL_MODULE:-${SOFTHSM_MODULE:-$(_softhsm_module)}} || return 1
     base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
     dir=${SPY_DIR:-$(mktemp -d "$base/spy.XXXXXX")} || return 1
     mkdir -p "$dir"
