@@ -109,10 +109,15 @@ CONF
     die "the namespace is not ready after 5 s"
 }
 
+# pkcsslotd forks into the background; its child writes the pid file.
 start_daemon() {
     local dir=$1
     in_ns "$dir" pkcsslotd </dev/null >>"$dir/ns.log" 2>&1 3>&- || die "pkcsslotd failed: $(cat "$dir/ns.log")"
-    live_pid "$dir/run/pkcsslotd.pid" >/dev/null || die "pkcsslotd wrote no pid file"
+    for _ in $(seq 1 100); do
+        live_pid "$dir/run/pkcsslotd.pid" >/dev/null && return 0
+        sleep 0.05
+    done
+    die "pkcsslotd wrote no pid file in 5 s: $(cat "$dir/ns.log")"
 }
 
 step() {
@@ -148,6 +153,8 @@ cmd_start() {
     local dir=$1 label=$2 user_pin=123456 so_pin=12345678
     [ -n "$label" ] && [ "${#label}" -le 32 ] || die "bad label '$label': 1 to 32 characters"
     dir=$(cmd_namespace "$dir")
+    # A start that fails half-way leaves nothing running.
+    trap 'stop_pid "$dir/run/pkcsslotd.pid"; stop_pid "$dir/ns.pid"' EXIT
     start_daemon "$dir"
     # A new token has SO PIN 87654321; -I names it, -P sets the SO PIN, -u the user PIN.
     printf '%s\n' "$label" | step in_ns "$dir" pkcsconf -I -c 0 -S 87654321
@@ -158,6 +165,7 @@ cmd_start() {
         printf '%s\n' "$user_pin" >"$dir/pin"
         printf '%s\n' "$so_pin" >"$dir/so-pin"
     )
+    trap - EXIT
     write_env "$dir"
 }
 

@@ -117,6 +117,8 @@ cmd_start() {
     mkdir -p "$dir/state" "$dir/store"
     make_shims "$dir"
     port=$(start_swtpm "$dir")
+    # A start that fails half-way leaves nothing running.
+    trap 'cmd_stop "$dir"' EXIT
 
     export TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
     export TPM2_PKCS11_TCTI=$TPM2TOOLS_TCTI TPM2_PKCS11_STORE=$dir/store
@@ -139,6 +141,7 @@ cmd_start() {
         printf 'export TPM2_DIR=%q\n' "$dir"
         printf 'export PATH=%q\n' "$PATH"
     } >"$dir/env"
+    trap - EXIT
     cat "$dir/env"
 }
 

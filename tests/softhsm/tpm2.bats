@@ -21,7 +21,9 @@ MAX_CSR_CALLS=16
 
 setup_file() {
     export TPM_DIR=$BATS_FILE_TMPDIR/tpm
-    eval "$("$P11CERT_SRC/scripts/tpm2-token.sh" start "$TPM_DIR" tpm)" || return 1
+    local env
+    env=$("$P11CERT_SRC/scripts/tpm2-token.sh" start "$TPM_DIR" tpm) || return 1
+    eval "$env"
     export P11CERT_MODULE=$TPM2_MODULE
     export PIN_FILE=$TPM_DIR/pin TOKEN_LABEL=tpm TOKEN_URI=pkcs11:token=tpm
     p11cert_pin -q keygen "$TOKEN_URI" --label web --type rsa:2048 >/dev/null || return 1
