@@ -62,7 +62,10 @@ struct mechanism {
     const char *name;
 };
 
-#define MECHANISM(m) {m, #m}
+#define MECHANISM(m)                                                                               \
+    {                                                                                              \
+        m, #m                                                                                      \
+    }
 
 /* The PKCS#11 names of a hash: its digest mechanism, its MGF1, and the
  * hashed signing mechanisms that include it. */

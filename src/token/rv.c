@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define RV(name) {name, #name}
+#define RV(name)                                                                                   \
+    {                                                                                              \
+        name, #name                                                                                \
+    }
 
 static const struct {
     CK_RV rv;

@@ -150,8 +150,7 @@ void token_destroy_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj)
     if (obj == CK_INVALID_HANDLE)
         return;
     if ((rv = ctx->slot.module->fn->C_DestroyObject(ctx->session, obj)) != CKR_OK)
-        warnf("cannot remove an object this command made: C_DestroyObject: %s",
-              token_rv_name(rv));
+        warnf("cannot remove an object this command made: C_DestroyObject: %s", token_rv_name(rv));
 }
 
 static CK_RV create(struct token_ctx *ctx, CK_ATTRIBUTE *policy, CK_ULONG n_policy,

@@ -57,7 +57,7 @@ struct token_ctx {
     struct token_slot slot;    /* the chosen token, when one was opened */
     CK_SESSION_HANDLE session; /* CK_INVALID_HANDLE until token_open */
     int logged_in;
-    struct secret pin; /* with TOKEN_KEEP_PIN only; wiped by token_ctx_free */
+    struct secret pin;             /* with TOKEN_KEEP_PIN only; wiped by token_ctx_free */
     struct token_profile *profile; /* the opened token's, once token_ctx_profile read it */
 };
 
@@ -304,7 +304,7 @@ struct token_keygen {
     const char *label;
     const unsigned char *id; /* NULL: the caller sets it afterwards */
     CK_ULONG id_len;
-    int public_usage; /* set the public half's usages (0: the token's own) */
+    int public_usage;      /* set the public half's usages (0: the token's own) */
     int relogin_to_remove; /* a pair that fails its checks is removed after a new login */
 };
 

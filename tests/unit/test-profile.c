@@ -257,10 +257,10 @@ static void test_keygen_ids(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),  cmocka_unit_test(test_every_key),
-        cmocka_unit_test(test_switch_values),
-        cmocka_unit_test(test_bad_lines), cmocka_unit_test(test_nul_is_not_text),
-        cmocka_unit_test(test_matching),  cmocka_unit_test(test_keygen_ids),
+        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_switch_values),   cmocka_unit_test(test_bad_lines),
+        cmocka_unit_test(test_nul_is_not_text), cmocka_unit_test(test_matching),
+        cmocka_unit_test(test_keygen_ids),
     };
 
     msg_setup("test", MSG_QUIET);
