@@ -24,7 +24,8 @@
 #   OCK_RUN     "SCRIPT run DIR": prefix a command with $OCK_RUN to run it inside
 set -euo pipefail
 
-self=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+self=$here/$(basename "${BASH_SOURCE[0]}")
 
 usage() {
     echo "usage: $0 start DIR LABEL | namespace DIR | run DIR CMD... | stop-daemon DIR | stop DIR" >&2
@@ -63,16 +64,8 @@ in_ns() {
     nsenter --target "$pid" --mount --ipc --wd="$PWD" "$@"
 }
 
-# Stops the process in pid file FILE: SIGTERM, then SIGKILL after 5 s.
 stop_pid() {
-    local pid
-    pid=$(live_pid "$1") || return 0
-    kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
+    "$here/stop-pid.sh" "$1"
 }
 
 # The holder: mounts inside a new namespace, says so, and sleeps there.

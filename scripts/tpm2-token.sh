@@ -146,17 +146,8 @@ cmd_start() {
 }
 
 cmd_stop() {
-    local dir=$1 pid
-    [ -f "$dir/swtpm.pid" ] || return 0
-    pid=$(cat "$dir/swtpm.pid")
-    rm -f "$dir/swtpm.pid"
-    [[ $pid =~ ^[0-9]+$ ]] || die "bad pid file $dir/swtpm.pid"
-    kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
+    "$(dirname "${BASH_SOURCE[0]}")/stop-pid.sh" "$1/swtpm.pid"
+    rm -f "$1/swtpm.pid"
 }
 
 case "${1:-}" in

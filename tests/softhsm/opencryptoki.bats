@@ -57,11 +57,7 @@ object_count() {
 # pkcs11-tool's block for the object of TYPE (privkey, pubkey, cert) labelled LABEL.
 object_block() {
     ock_tool --login --pin "$(user_pin)" --list-objects --type "$1" 2>/dev/null |
-        awk -v label="$2" '
-            /^(Private Key|Public Key|Certificate) Object/ { if (hit) exit; blk = "" }
-            { blk = blk $0 "\n" }
-            $1 == "label:" { l = $0; sub(/^[ \t]*label:[ \t]*/, "", l); if (l == label) hit = 1 }
-            END { if (hit) printf "%s", blk }'
+        object_block_of "$2"
 }
 
 # The public key of token key LABEL (pkcs11-tool) equals the one in the CSR or
@@ -137,9 +133,8 @@ same_public_key() {
 @test "opencryptoki: import --chain with the minimal template (no CKA_CERTIFICATE_CATEGORY), list, check --tls" {
     ock_p11cert -q keygen "$TOKEN_URI" --label gateway --type rsa:2048 >/dev/null
     ock_p11cert -q csr "$TOKEN_URI;object=gateway" --subject /CN=gateway.example.com --out gw.csr
-    "$P11CERT_SRC/scripts/test-ca.sh" "$BATS_TEST_TMPDIR/ca" sign gw.csr reply >/dev/null
-    p11cert -q chain reply.cer reply-int1.crt reply-int2.crt reply-root.crt --out chain.crt
-    p11cert -q convert reply.cer --out gw.crt
+    test_ca_issue gw.csr
+    mv leaf.crt gw.crt
     spy=$(_spy_module)
     run $OCK_RUN env PKCS11SPY="$OCK_MODULE" PKCS11SPY_OUTPUT="$PWD/import.log" \
         p11cert --module "$spy" --profile opencryptoki --pin-source "file:$PIN_FILE" \

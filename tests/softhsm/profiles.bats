@@ -32,11 +32,7 @@ setup() {
 # The pkcs11-tool --list-objects block of the private key labelled LABEL.
 private_block() {
     pkcs11_tool_on "$TOKEN_LABEL" --login --pin "$(user_pin)" --list-objects --type privkey |
-        awk -v label="$1" '
-            /^Private Key Object/ { if (hit) exit; blk = "" }
-            { blk = blk $0 "\n" }
-            $1 == "label:" { l = $0; sub(/^[ \t]*label:[ \t]*/, "", l); if (l == label) hit = 1 }
-            END { if (hit) printf "%s", blk }'
+        object_block_of "$1"
 }
 
 # p11cert through pkcs11-spy.so in front of SoftHSM, its log in LOG.

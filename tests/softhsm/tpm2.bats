@@ -57,11 +57,7 @@ nothing_loaded() {
 # pkcs11-tool's block for the object of TYPE (privkey, pubkey, cert) labelled LABEL.
 object_block() {
     pkcs11_tool_on "$TOKEN_LABEL" --login --pin "$(user_pin)" --list-objects --type "$1" 2>/dev/null |
-        awk -v label="$2" '
-            /^(Private Key|Public Key|Certificate) Object/ { if (hit) exit; blk = "" }
-            { blk = blk $0 "\n" }
-            $1 == "label:" { l = $0; sub(/^[ \t]*label:[ \t]*/, "", l); if (l == label) hit = 1 }
-            END { if (hit) printf "%s", blk }'
+        object_block_of "$2"
 }
 
 # The public key of token key LABEL (pkcs11-tool) equals the one in the CSR or
@@ -219,9 +215,8 @@ same_public_key() {
 @test "tpm2: import --chain, list and check --tls: pkcs11-tool sees the certificates, the TLS handshakes pass" {
     p11cert_pin -q keygen "$TOKEN_URI" --label gateway --type ec:p256 >/dev/null
     p11cert_pin -q csr "$TOKEN_URI;object=gateway" --subject /CN=gateway.example.com --out gw.csr
-    "$P11CERT_SRC/scripts/test-ca.sh" "$BATS_TEST_TMPDIR/ca" sign gw.csr reply >/dev/null
-    p11cert -q chain reply.cer reply-int1.crt reply-int2.crt reply-root.crt --out chain.crt
-    p11cert -q convert reply.cer --out gw.crt
+    test_ca_issue gw.csr
+    mv leaf.crt gw.crt
     run p11cert_pin import gw.crt --key "$TOKEN_URI;object=gateway" --chain chain.crt
     echo "$output"
     [ "$status" -eq 0 ]
