@@ -28,6 +28,12 @@ PACKAGES=(
     hyperfine
     # real TLS servers for server-config's tests (serve.bats), with the libp11 engine
     nginx apache2 stunnel4
+    # hardware-like tokens (tests/softhsm/tpm2.bats, opencryptoki.bats): a TPM 2.0
+    # simulator on loopback with tpm2-pkcs11 and the tools that make its token, and
+    # openCryptoki's soft token with pkcsslotd (run by the tests in a private namespace;
+    # util-linux gives unshare and nsenter)
+    swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 libtpm2-pkcs11-1 libtpm2-pkcs11-tools
+    opencryptoki util-linux
 )
 
 # The services these packages start by themselves on install (nginx and

@@ -24,6 +24,26 @@
 #   worker_access           how a server's worker user reaches the token: module (the
 #                           general rule: whatever the module needs), or
 #                           softhsm-tokendir (SoftHSM's token directory, made readable)
+#   public_key_usage        set: keygen's public template says verify only (encrypt,
+#                           wrap, derive off); omit: no usage attributes on the public
+#                           half, for tokens that derive them (tpm2-pkcs11 ties
+#                           CKA_VERIFY to the TPM key's decrypt flag). The private
+#                           half always says sign only
+#   sign_rsa, sign_ec       raw: the token signs a hash made here (CKM_RSA_PKCS over a
+#                           DigestInfo, CKM_RSA_PKCS_PSS, CKM_ECDSA); hashed: it gets
+#                           the whole TBS and hashes it (CKM_SHA256_RSA_PKCS,
+#                           CKM_SHA256_RSA_PKCS_PSS, CKM_ECDSA_SHA256, ... for --hash),
+#                           for tokens whose raw mechanism is something else (a TPM
+#                           does raw RSA as a decryption). Either way every signature
+#                           is verified before anything is written
+#   relogin_to_remove       yes: a key pair keygen must remove again (a later check
+#                           failed) is removed after logging out and in, for tokens
+#                           that unload what they made only at logout (tpm2-pkcs11
+#                           leaves it loaded in the TPM otherwise)
+#   hint_CKR_NAME           a line shown when the token answers CKR_NAME (when loading
+#                           the module, or logging in), in place of p11cert's own
+#                           hint: the token family's likely cause ("is pkcsslotd
+#                           running?"). Any CKR_ name p11cert knows; once each, 4 at most
 description = any PKCS#11 token: p11cert's defaults
 default_key_type = rsa:2048
 cert_template = minimal
@@ -31,3 +51,7 @@ label_max = 0
 set_id_after_generation = yes
 id_convention = sha1
 worker_access = module
+public_key_usage = set
+sign_rsa = raw
+sign_ec = raw
+relogin_to_remove = no

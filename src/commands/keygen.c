@@ -132,7 +132,10 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
     struct keygen_result result;
     struct cli_args args;
     struct token_ctx ctx;
-    struct token_opening how = cli_token_opening(cli, 0);
+    /* The PIN is kept (and wiped with ctx): a token whose profile says
+     * relogin_to_remove has a pair that keygen must remove again removed
+     * after a fresh login. */
+    struct token_opening how = cli_token_opening(cli, TOKEN_KEEP_PIN);
     P11KitUri *uri;
     int ret, lock_fd, sig;
 

@@ -56,7 +56,8 @@ int signer_certificate_object(X509 *cert, struct token_certificate *out, unsigne
 }
 
 int signer_store_certificate(struct token_ctx *ctx, X509 *cert, const unsigned char *id,
-                             CK_ULONG id_len, const char *label, int full, int *already)
+                             CK_ULONG id_len, const char *label, int full, int *already,
+                             CK_OBJECT_HANDLE *made)
 {
     struct token_certificate object;
     unsigned char *buffer;
@@ -69,7 +70,7 @@ int signer_store_certificate(struct token_ctx *ctx, X509 *cert, const unsigned c
     object.label = label;
     object.authority = id == NULL;
     object.full = full;
-    ret = token_store_certificate(ctx, &object, already);
+    ret = token_store_certificate(ctx, &object, already, made);
     OPENSSL_free(buffer);
     return ret;
 }

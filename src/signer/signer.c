@@ -13,6 +13,7 @@
 
 #include "util/msg.h"
 #include "signer/pubkey.h"
+#include "token/profile.h"
 
 /* Large enough for RSA 8192 and every curve. */
 #define SIGNATURE_MAX 1024
@@ -55,6 +56,79 @@ cleanup:
     return algor;
 }
 
+/* A signing mechanism and its name, for a token that lacks it. */
+struct mechanism {
+    CK_MECHANISM_TYPE type;
+    const char *name;
+};
+
+#define MECHANISM(m)                                                                               \
+    {                                                                                              \
+        m, #m                                                                                      \
+    }
+
+/* The PKCS#11 names of a hash: its digest mechanism, its MGF1, and the
+ * hashed signing mechanisms that include it. */
+struct hash_mechanisms {
+    int nid;
+    CK_MECHANISM_TYPE digest;
+    CK_RSA_PKCS_MGF_TYPE mgf;
+    struct mechanism rsa_pkcs, rsa_pss, ecdsa;
+};
+
+static const struct hash_mechanisms hash_mechanisms[] = {
+    {NID_sha256, CKM_SHA256, CKG_MGF1_SHA256, MECHANISM(CKM_SHA256_RSA_PKCS),
+     MECHANISM(CKM_SHA256_RSA_PKCS_PSS), MECHANISM(CKM_ECDSA_SHA256)},
+    {NID_sha384, CKM_SHA384, CKG_MGF1_SHA384, MECHANISM(CKM_SHA384_RSA_PKCS),
+     MECHANISM(CKM_SHA384_RSA_PKCS_PSS), MECHANISM(CKM_ECDSA_SHA384)},
+    {NID_sha512, CKM_SHA512, CKG_MGF1_SHA512, MECHANISM(CKM_SHA512_RSA_PKCS),
+     MECHANISM(CKM_SHA512_RSA_PKCS_PSS), MECHANISM(CKM_ECDSA_SHA512)},
+};
+
+/* The raw mechanisms, over a hash made here (EdDSA: over the data). */
+static const struct hash_mechanisms raw_mechanisms = {
+    NID_undef, 0, 0, MECHANISM(CKM_RSA_PKCS), MECHANISM(CKM_RSA_PKCS_PSS), MECHANISM(CKM_ECDSA),
+};
+static const struct mechanism eddsa = MECHANISM(CKM_EDDSA);
+
+#undef MECHANISM
+
+static const struct hash_mechanisms *mechanisms_of(const EVP_MD *md)
+{
+    for (size_t i = 0; i < sizeof(hash_mechanisms) / sizeof(hash_mechanisms[0]); i++) {
+        if (hash_mechanisms[i].nid == EVP_MD_get_type(md))
+            return &hash_mechanisms[i];
+    }
+    return &hash_mechanisms[0];
+}
+
+/* The mechanism the token signs with: raw, or hashed as the profile says. */
+static const struct mechanism *sign_mechanism(const struct signer *s)
+{
+    const struct hash_mechanisms *h;
+
+    if (s->key->pubkey.type == CKK_EC_EDWARDS)
+        return &eddsa;
+    h = s->hashed ? mechanisms_of(s->md) : &raw_mechanisms;
+    if (s->key->pubkey.type == CKK_EC)
+        return &h->ecdsa;
+    return s->pss ? &h->rsa_pss : &h->rsa_pkcs;
+}
+
+/* Whether the token's profile has the token hash for this key type. */
+static int profile_signs_hashed(struct token_ctx *ctx, CK_KEY_TYPE type, int *hashed)
+{
+    const struct token_profile *profile = token_ctx_profile(ctx);
+
+    if (!profile)
+        return -1;
+    *hashed = (type == CKK_RSA && profile->sign_rsa == PROFILE_SIGN_HASHED) ||
+              (type == CKK_EC && profile->sign_ec == PROFILE_SIGN_HASHED);
+    if (*hashed)
+        debugf("token profile %s: the token hashes what it signs", profile->name);
+    return 0;
+}
+
 int signer_init(struct signer *s, struct token_ctx *ctx, const struct token_key *key,
                 const char *hash, int pss)
 {
@@ -73,12 +147,15 @@ int signer_init(struct signer *s, struct token_ctx *ctx, const struct token_key 
         errorf("--pss needs an RSA key; this key is not RSA");
         return -1;
     }
-    if (pss && !token_has_mechanism(ctx, CKM_RSA_PKCS_PSS)) {
-        errorf("--pss: CKM_RSA_PKCS_PSS is not supported by this token");
-        return -1;
-    }
     if (type == CKK_EC_EDWARDS)
         s->md = NULL; /* Ed25519 hashes inside; no choice of hash */
+    if (profile_signs_hashed(ctx, type, &s->hashed) < 0)
+        return -1;
+    if ((pss || s->hashed) && !token_has_mechanism(ctx, sign_mechanism(s)->type)) {
+        errorf("%s%s is not supported by this token", pss ? "--pss: " : "",
+               sign_mechanism(s)->name);
+        return -1;
+    }
     s->pubkey = signer_pubkey_from_token(&key->pubkey);
     if (!s->pubkey)
         return -1;
@@ -160,22 +237,9 @@ cleanup:
     return ret;
 }
 
-static CK_MECHANISM_TYPE pkcs11_hash(const EVP_MD *md, CK_RSA_PKCS_MGF_TYPE *mgf)
-{
-    switch (EVP_MD_get_type(md)) {
-    case NID_sha384:
-        *mgf = CKG_MGF1_SHA384;
-        return CKM_SHA384;
-    case NID_sha512:
-        *mgf = CKG_MGF1_SHA512;
-        return CKM_SHA512;
-    default:
-        *mgf = CKG_MGF1_SHA256;
-        return CKM_SHA256;
-    }
-}
-
-/* Signs tbs on the token; sig holds SIGNATURE_MAX bytes. */
+/* Signs tbs on the token; sig holds SIGNATURE_MAX bytes. Raw mechanisms
+ * get the hash (RSA PKCS #1 v1.5: its DigestInfo), hashed ones and EdDSA
+ * the whole TBS. */
 static int sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, unsigned char *sig,
                     CK_ULONG *sig_len)
 {
@@ -183,36 +247,43 @@ static int sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, 
     unsigned int hash_len = 0;
     CK_ULONG input_len = sizeof(input);
     CK_RSA_PKCS_PSS_PARAMS pss;
-    CK_MECHANISM mech = {CKM_EDDSA, NULL, 0};
+    CK_MECHANISM mech = {sign_mechanism(s)->type, NULL, 0};
     CK_KEY_TYPE type = s->key->pubkey.type;
+    const unsigned char *data = tbs;
+    CK_ULONG data_len = (CK_ULONG)tbs_len;
 
     *sig_len = SIGNATURE_MAX;
-    if (type == CKK_EC_EDWARDS)
-        return token_sign(s->ctx, s->key->priv, &mech, tbs, tbs_len, sig, sig_len);
-
-    if (!EVP_Digest(tbs, tbs_len, hash, &hash_len, s->md, NULL)) {
+    if (s->md && !EVP_Digest(tbs, tbs_len, hash, &hash_len, s->md, NULL)) {
         errorf("cannot hash the data to sign: %s", msg_openssl_reason());
         return -1;
     }
-    if (type == CKK_EC) {
-        mech.mechanism = CKM_ECDSA;
-        return token_sign(s->ctx, s->key->priv, &mech, hash, hash_len, sig, sig_len) < 0 ||
-                       ecdsa_to_der(sig, sig_len) < 0
-                   ? -1
-                   : 0;
-    }
     if (s->pss) {
-        pss.hashAlg = pkcs11_hash(s->md, &pss.mgf);
-        pss.sLen = hash_len;
-        mech = (CK_MECHANISM){CKM_RSA_PKCS_PSS, &pss, sizeof(pss)};
-        return token_sign(s->ctx, s->key->priv, &mech, hash, hash_len, sig, sig_len);
+        const struct hash_mechanisms *h = mechanisms_of(s->md);
+
+        pss = (CK_RSA_PKCS_PSS_PARAMS){h->digest, h->mgf, hash_len};
+        mech.pParameter = &pss;
+        mech.ulParameterLen = sizeof(pss);
     }
-    if (digest_info(s->md, hash, hash_len, input, &input_len) < 0) {
-        errorf("cannot encode the DigestInfo: %s", msg_openssl_reason());
+    if (type != CKK_EC_EDWARDS && !s->hashed) {
+        data = hash;
+        data_len = hash_len;
+        if (type == CKK_RSA && !s->pss) {
+            if (digest_info(s->md, hash, hash_len, input, &input_len) < 0) {
+                errorf("cannot encode the DigestInfo: %s", msg_openssl_reason());
+                return -1;
+            }
+            data = input;
+            data_len = input_len;
+        }
+    }
+    if (token_sign(s->ctx, s->key->priv, &mech, data, data_len, sig, sig_len) < 0)
+        return -1;
+    if (type == CKK_EC && ecdsa_to_der(sig, sig_len) < 0) {
+        errorf("the token's ECDSA signature is not r and s of equal length (%lu bytes)",
+               (unsigned long)*sig_len);
         return -1;
     }
-    mech.mechanism = CKM_RSA_PKCS;
-    return token_sign(s->ctx, s->key->priv, &mech, input, input_len, sig, sig_len);
+    return 0;
 }
 
 int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, int *verified, char *why,

@@ -3,7 +3,11 @@
  * signs with a raw mechanism (CKM_RSA_PKCS over a DigestInfo, CKM_RSA_PKCS_PSS
  * over the hash, CKM_ECDSA over the hash, CKM_EDDSA over the whole TBS), so
  * the same code works on tokens and remoting layers without hashed
- * mechanisms. No engine, no provider. */
+ * mechanisms. A token whose profile says sign_rsa / sign_ec = hashed gets
+ * the whole TBS and the hashed mechanism instead (CKM_SHA256_RSA_PKCS,
+ * CKM_SHA256_RSA_PKCS_PSS, CKM_ECDSA_SHA256, ...): a TPM does raw RSA as a
+ * decryption, which a signing key may not do. Every signature is verified
+ * either way. No engine, no provider. */
 #ifndef P11CERT_SIGNER_H
 #define P11CERT_SIGNER_H
 
@@ -18,11 +22,14 @@ struct signer {
     EVP_PKEY *pubkey;  /* the key's public half, as OpenSSL sees it */
     const EVP_MD *md;  /* NULL for Ed25519, which hashes inside */
     int pss;           /* RSASSA-PSS instead of PKCS #1 v1.5 */
+    int hashed;        /* the token hashes: a hashed mechanism over the whole TBS */
     X509_ALGOR *algor; /* the AlgorithmIdentifier the signature carries */
 };
 
 /* hash: "sha256", "sha384", "sha512" (NULL: sha256). pss needs an RSA key
- * and CKM_RSA_PKCS_PSS on the token. Reports its own errors. */
+ * and CKM_RSA_PKCS_PSS on the token (its hashed form, for a profile that
+ * signs hashed). The mechanism per key type comes from the token's profile
+ * (token_ctx_profile). Reports its own errors. */
 int signer_init(struct signer *s, struct token_ctx *ctx, const struct token_key *key,
                 const char *hash, int pss);
 void signer_free(struct signer *s);

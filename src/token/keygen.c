@@ -81,7 +81,7 @@ int token_generate_key_pair(struct token_ctx *ctx, const struct token_keygen *sp
     key->priv = key->pub = CK_INVALID_HANDLE;
     key->pubkey.type = spec->type;
 
-    token_key_policy(priv, &n_priv, pub, &n_pub);
+    token_key_policy(priv, &n_priv, pub, &n_pub, spec->public_usage);
     pub[n_pub++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)spec->label, label_len};
     priv[n_priv++] = (CK_ATTRIBUTE){CKA_LABEL, (void *)spec->label, label_len};
     if (spec->id) {
@@ -112,7 +112,7 @@ int token_generate_key_pair(struct token_ctx *ctx, const struct token_keygen *sp
     ret = 0;
 cleanup:
     if (ret != 0)
-        token_destroy_key(ctx, key);
+        token_destroy_key(ctx, key, spec->relogin_to_remove);
     return ret;
 }
 
@@ -136,12 +136,36 @@ int token_set_key_id(struct token_ctx *ctx, struct token_key *key, const unsigne
     return 0;
 }
 
-void token_destroy_key(struct token_ctx *ctx, const struct token_key *key)
+/* After a new login the handles of private objects may be new (SoftHSM
+ * renumbers them): the pair is found again by its public value. */
+static void find_again(struct token_ctx *ctx, struct token_key *key)
 {
-    if (key->pub != CK_INVALID_HANDLE)
-        ctx->slot.module->fn->C_DestroyObject(ctx->session, key->pub);
-    if (key->priv != CK_INVALID_HANDLE)
-        ctx->slot.module->fn->C_DestroyObject(ctx->session, key->priv);
+    struct token_key again;
+    int found = 0;
+
+    if (!token_key_has_public_value(key) ||
+        token_find_key_by_public(ctx, &key->pubkey, &again, &found) < 0 || !found)
+        return;
+    if (again.priv != CK_INVALID_HANDLE)
+        key->priv = again.priv;
+    if (again.pub != CK_INVALID_HANDLE)
+        key->pub = again.pub;
+}
+
+void token_destroy_key(struct token_ctx *ctx, const struct token_key *key, int relogin)
+{
+    struct token_key k = *key;
+
+    if (relogin && (k.pub != CK_INVALID_HANDLE || k.priv != CK_INVALID_HANDLE)) {
+        if (token_relogin(ctx) < 0)
+            warnf("the key pair is removed without a new login: the token may keep it loaded");
+        else
+            find_again(ctx, &k);
+    }
+    if (k.pub != CK_INVALID_HANDLE)
+        ctx->slot.module->fn->C_DestroyObject(ctx->session, k.pub);
+    if (k.priv != CK_INVALID_HANDLE)
+        ctx->slot.module->fn->C_DestroyObject(ctx->session, k.priv);
 }
 
 /* ---- two keygens for one label at once ------------------------------------

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "token/internal.h"
+#include "token/profile.h"
 #include "util/msg.h"
 
 /* Where the PIN comes from, in order: --pin-source, the URI's pin-value,
@@ -43,7 +44,18 @@ static int pin_source_for(const struct token_ctx *ctx, const struct token_config
     return 0;
 }
 
-static void explain_login_failure(struct token_ctx *ctx, CK_RV rv, const char *label)
+/* The token family's own hint for rv, if its profile has one (a TPM's
+ * "PIN locked" is a dictionary-attack lockout, not a PIN to unblock). */
+static int profile_hint(struct token_ctx *ctx, const struct token_config *config, CK_RV rv)
+{
+    struct token_profile profile;
+
+    return token_profile_for_slot(config, &ctx->slot, &profile) == 0 &&
+           token_profile_hintf(&profile, rv);
+}
+
+static void explain_login_failure(struct token_ctx *ctx, const struct token_config *config,
+                                  CK_RV rv, const char *label)
 {
     CK_TOKEN_INFO info;
     CK_FLAGS flags = ctx->slot.info.flags;
@@ -54,10 +66,13 @@ static void explain_login_failure(struct token_ctx *ctx, CK_RV rv, const char *l
     if (rv == CKR_PIN_LOCKED || (flags & CKF_USER_PIN_LOCKED)) {
         errorf("login to token \"%s\" failed: %s: the user PIN is locked", label,
                token_rv_name(rv));
-        hintf("the security officer must unblock it (e.g. pkcs11-tool --init-pin --login "
-              "--login-type so)");
+        if (!profile_hint(ctx, config, CKR_PIN_LOCKED))
+            hintf("the security officer must unblock it (e.g. pkcs11-tool --init-pin --login "
+                  "--login-type so)");
     } else if (rv == CKR_PIN_INCORRECT) {
         errorf("login to token \"%s\" failed: %s", label, token_rv_name(rv));
+        if (profile_hint(ctx, config, rv))
+            return;
         if (flags & CKF_USER_PIN_FINAL_TRY)
             hintf("one try is left before the token locks the PIN; check the PIN source");
         else if (flags & CKF_USER_PIN_COUNT_LOW)
@@ -66,6 +81,7 @@ static void explain_login_failure(struct token_ctx *ctx, CK_RV rv, const char *l
             hintf("check the PIN source (--pin-source, or pin-source= in the URI)");
     } else {
         errorf("login to token \"%s\" failed: C_Login: %s", label, token_rv_name(rv));
+        profile_hint(ctx, config, rv);
     }
 }
 
@@ -118,7 +134,7 @@ int token_login(struct token_ctx *ctx, const struct token_config *config, unsign
     secret_wipe(&pin);
 check:
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-        explain_login_failure(ctx, rv, names.label);
+        explain_login_failure(ctx, config, rv, names.label);
         goto cleanup;
     }
     ctx->logged_in = 1;
@@ -126,4 +142,25 @@ check:
 cleanup:
     secret_wipe(&pin);
     return ret;
+}
+
+int token_relogin(struct token_ctx *ctx)
+{
+    CK_FUNCTION_LIST *fn = ctx->slot.module->fn;
+    CK_RV rv;
+
+    if (!ctx->logged_in || !ctx->pin.data) {
+        errorf("cannot log in again: the PIN was not kept");
+        return -1;
+    }
+    if ((rv = fn->C_Logout(ctx->session)) != CKR_OK)
+        debugf("C_Logout: %s", token_rv_name(rv));
+    ctx->logged_in = 0;
+    rv = fn->C_Login(ctx->session, CKU_USER, (CK_UTF8CHAR *)ctx->pin.data, (CK_ULONG)ctx->pin.len);
+    if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+        errorf("cannot log in again: C_Login: %s", token_rv_name(rv));
+        return -1;
+    }
+    ctx->logged_in = 1;
+    return 0;
 }

@@ -18,8 +18,9 @@ static int is_path(const char *module)
  * pReserved is non-standard but some modules need it (NSS softokn takes its
  * database there): --module-init-args, else the module's x-init-reserved in
  * p11-kit's registry — p11-kit applies that only to modules it initializes
- * itself (managed), so an unmanaged load must pass it on here. */
-static int module_initialize(struct token_module *m, const char *init_args)
+ * itself (managed), so an unmanaged load must pass it on here. Returns the
+ * module's answer; reports nothing. */
+static CK_RV module_initialize(struct token_module *m, const char *init_args, int *had_args)
 {
     CK_C_INITIALIZE_ARGS args;
     char *registered = NULL;
@@ -30,21 +31,60 @@ static int module_initialize(struct token_module *m, const char *init_args)
     if (!init_args)
         init_args = registered = p11_kit_config_option(m->fn, "x-init-reserved");
     args.pReserved = (void *)init_args;
+    *had_args = init_args != NULL;
     if (init_args)
         debugf("%s: C_Initialize with reserved arguments \"%s\"", m->name, init_args);
     rv = m->fn->C_Initialize(&args);
-    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-        errorf("cannot initialize PKCS#11 module %s: %s", m->name, token_rv_name(rv));
-        if (rv == CKR_ARGUMENTS_BAD && !args.pReserved)
-            hintf("this module may need initialization arguments: --module-init-args "
-                  "(NSS softokn: \"configdir='sql:DIR' certPrefix='' keyPrefix='' "
-                  "secmod='secmod.db' flags=\")");
-        free(registered);
-        return -1;
-    }
     free(registered);
+    if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
+        return rv;
     m->initialized = rv == CKR_OK;
     m->usable = 1;
+    return CKR_OK;
+}
+
+/* The operator's module failed to initialize: why, and what the token
+ * profile for it (or p11cert) knows about that answer. */
+static void report_initialize(const struct token_config *config, const struct token_module *m,
+                              CK_RV rv, int had_args)
+{
+    struct token_profile profile;
+
+    errorf("cannot initialize PKCS#11 module %s: %s", m->name, token_rv_name(rv));
+    if (token_profile_for_module(config, m->name, &profile) == 0 &&
+        token_profile_hintf(&profile, rv))
+        return;
+    if (rv == CKR_ARGUMENTS_BAD && !had_args)
+        hintf("this module may need initialization arguments: --module-init-args "
+              "(NSS softokn: \"configdir='sql:DIR' certPrefix='' keyPrefix='' "
+              "secmod='secmod.db' flags=\")");
+}
+
+/* Initializes every loaded module. With one the operator asked for, its
+ * failure is the operation's, with everything the module says itself.
+ * Among all the registered modules (none asked for), one that cannot
+ * initialize is skipped: its own complaints on stderr are silenced (a
+ * tpm2-pkcs11 without a TPM prints a dozen TCTI errors) and -v names it. */
+static int initialize_modules(struct token_ctx *ctx, const struct token_config *config,
+                              int asked_for)
+{
+    for (size_t i = 0; i < ctx->n_modules; i++) {
+        struct token_module *m = &ctx->modules[i];
+        int had_args = 0, muted = -1;
+        CK_RV rv;
+
+        if (!asked_for)
+            muted = msg_stderr_mute();
+        rv = module_initialize(m, config->init_args, &had_args);
+        msg_stderr_restore(muted);
+        if (rv == CKR_OK)
+            continue;
+        if (asked_for || ctx->n_modules == 1) {
+            report_initialize(config, m, rv, had_args);
+            return -1;
+        }
+        debugf("skipped PKCS#11 module %s: it cannot initialize: %s", m->name, token_rv_name(rv));
+    }
     return 0;
 }
 
@@ -139,6 +179,7 @@ int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, P11
     memset(ctx, 0, sizeof(*ctx));
     ctx->session = CK_INVALID_HANDLE;
     ctx->uri = uri;
+    ctx->config = config;
 
     module = config->module;
     if (!module)
@@ -157,13 +198,8 @@ int token_ctx_init(struct token_ctx *ctx, const struct token_config *config, P11
     }
     if (module && is_path(module) ? load_path(ctx, module) < 0 : load_registered(ctx, module) < 0)
         goto cleanup;
-
-    for (size_t i = 0; i < ctx->n_modules; i++) {
-        /* With one module its failure is the operation's; among all the
-         * registered ones a broken module is skipped, not fatal. */
-        if (module_initialize(&ctx->modules[i], config->init_args) < 0 && ctx->n_modules == 1)
-            goto cleanup;
-    }
+    if (initialize_modules(ctx, config, module != NULL) < 0)
+        goto cleanup;
     ret = 0;
 cleanup:
     free(hinted);
@@ -184,6 +220,7 @@ void token_ctx_free(struct token_ctx *ctx)
         free(m->name);
     }
     free(ctx->modules);
+    free(ctx->profile);
     secret_wipe(&ctx->pin);
     if (ctx->uri)
         p11_kit_uri_free(ctx->uri);

@@ -26,20 +26,28 @@ static const struct policy private_policy[TOKEN_KEY_POLICY_SIZE] = {
     {CKA_UNWRAP, &no, 0, "unwrap"},        {CKA_DERIVE, &no, 0, "derive"},
 };
 
+/* The first PUBLIC_STORAGE entries say where the public half lives; the
+ * rest are its usages, which a token profile may leave to the token
+ * (tpm2-pkcs11 derives CKA_VERIFY from the TPM key's flags and refuses a
+ * template that says otherwise). */
 static const struct policy public_policy[] = {
     {CKA_TOKEN, &yes, 1, "token"},   {CKA_PRIVATE, &no, 1, "private"},
     {CKA_VERIFY, &yes, 1, "verify"}, {CKA_ENCRYPT, &no, 0, "encrypt"},
     {CKA_WRAP, &no, 0, "wrap"},      {CKA_DERIVE, &no, 0, "derive"},
 };
+#define PUBLIC_STORAGE 2
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-void token_key_policy(CK_ATTRIBUTE *priv, CK_ULONG *n_priv, CK_ATTRIBUTE *pub, CK_ULONG *n_pub)
+void token_key_policy(CK_ATTRIBUTE *priv, CK_ULONG *n_priv, CK_ATTRIBUTE *pub, CK_ULONG *n_pub,
+                      int public_usage)
 {
+    size_t n_public = public_usage ? COUNT(public_policy) : PUBLIC_STORAGE;
+
     for (size_t i = 0; i < COUNT(private_policy); i++)
         priv[(*n_priv)++] = (CK_ATTRIBUTE){private_policy[i].type, (void *)private_policy[i].value,
                                            sizeof(CK_BBOOL)};
-    for (size_t i = 0; i < COUNT(public_policy); i++)
+    for (size_t i = 0; i < n_public; i++)
         pub[(*n_pub)++] =
             (CK_ATTRIBUTE){public_policy[i].type, (void *)public_policy[i].value, sizeof(CK_BBOOL)};
 }

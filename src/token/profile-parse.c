@@ -27,6 +27,8 @@ void token_profile_defaults(struct token_profile *profile, const char *name)
     profile->cert_template = PROFILE_CERT_MINIMAL;
     profile->set_id_after_generation = 1;
     profile->id_convention = PROFILE_ID_SHA1;
+    profile->public_key_usage = 1;
+    profile->sign_rsa = profile->sign_ec = PROFILE_SIGN_RAW;
 }
 
 static const char *trim(char *s)
@@ -78,6 +80,47 @@ static int parse_choice(const char *value, const char *first, const char *second
     return -1;
 }
 
+/* hint_CKR_NAME = text: a return value PKCS#11 names, once each. */
+static int parse_hint(struct token_profile *p, const char *rv_name, const char *value, char *why,
+                      size_t why_len)
+{
+    CK_RV rv;
+
+    if (token_rv_by_name(rv_name, &rv) < 0) {
+        snprintf(why, why_len, "unknown key \"hint_%s\" (hint_ wants a CKR_ name)", rv_name);
+        return -1;
+    }
+    if (!*value || strlen(value) >= PROFILE_ITEM_MAX) {
+        snprintf(why, why_len, "hint_%s wants a text of 1 to %d characters", rv_name,
+                 PROFILE_ITEM_MAX - 1);
+        return -1;
+    }
+    for (size_t i = 0; i < p->n_hints; i++) {
+        if (p->hints[i].rv == rv) {
+            snprintf(why, why_len, "hint_%s is given twice", rv_name);
+            return -1;
+        }
+    }
+    if (p->n_hints == PROFILE_HINT_MAX) {
+        snprintf(why, why_len, "more than %d hints", PROFILE_HINT_MAX);
+        return -1;
+    }
+    p->hints[p->n_hints].rv = rv;
+    snprintf(p->hints[p->n_hints++].text, PROFILE_ITEM_MAX, "%s", value);
+    return 0;
+}
+
+static int parse_sign_mode(const char *value, enum profile_sign_mode *mode, char *why,
+                           size_t why_len)
+{
+    int choice;
+
+    if (parse_choice(value, "raw", "hashed", &choice, why, why_len) < 0)
+        return -1;
+    *mode = choice ? PROFILE_SIGN_HASHED : PROFILE_SIGN_RAW;
+    return 0;
+}
+
 static int parse_pair(struct token_profile *p, const char *key, const char *value, char *why,
                       size_t why_len)
 {
@@ -127,6 +170,20 @@ static int parse_pair(struct token_profile *p, const char *key, const char *valu
         if (parse_choice(value, "module", "softhsm-tokendir", &choice, why, why_len) < 0)
             return -1;
         p->worker_access = choice ? PROFILE_ACCESS_SOFTHSM : PROFILE_ACCESS_MODULE;
+    } else if (strcmp(key, "public_key_usage") == 0) {
+        if (parse_choice(value, "omit", "set", &choice, why, why_len) < 0)
+            return -1;
+        p->public_key_usage = choice;
+    } else if (strcmp(key, "relogin_to_remove") == 0) {
+        if (parse_choice(value, "no", "yes", &choice, why, why_len) < 0)
+            return -1;
+        p->relogin_to_remove = choice;
+    } else if (strcmp(key, "sign_rsa") == 0) {
+        return parse_sign_mode(value, &p->sign_rsa, why, why_len);
+    } else if (strcmp(key, "sign_ec") == 0) {
+        return parse_sign_mode(value, &p->sign_ec, why, why_len);
+    } else if (strncmp(key, "hint_", 5) == 0) {
+        return parse_hint(p, key + 5, value, why, why_len);
     } else {
         snprintf(why, why_len, "unknown key \"%s\"", key);
         return -1;
@@ -173,6 +230,15 @@ int token_profile_parse(const char *text, size_t len, struct token_profile *prof
     return 0;
 }
 
+const char *token_profile_hint(const struct token_profile *profile, CK_RV rv)
+{
+    for (size_t i = 0; i < profile->n_hints; i++) {
+        if (profile->hints[i].rv == rv)
+            return profile->hints[i].text;
+    }
+    return NULL;
+}
+
 static int list_matches(const struct profile_list *list, const char *text)
 {
     for (size_t i = 0; i < list->count; i++) {
@@ -193,7 +259,7 @@ int token_profile_matches(const struct token_profile *profile, const CK_TOKEN_IN
                 (base && list_matches(&profile->match_module, base + 1)))
                    ? 2
                    : 0;
-    if (!profile->match_manufacturer.count && !profile->match_model.count)
+    if (!info || (!profile->match_manufacturer.count && !profile->match_model.count))
         return 0;
     token_info_names(info, &names);
     if (profile->match_manufacturer.count &&

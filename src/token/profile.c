@@ -131,8 +131,11 @@ static size_t profile_names(const char *dir, char ***names)
     return n;
 }
 
-int token_profile_for_slot(const struct token_config *config, const struct token_slot *slot,
-                           struct token_profile *profile)
+/* The best profile for a module and, when known, its token (info may be
+ * NULL): a module match before a manufacturer/model match, then by name;
+ * else the generic profile. */
+static int best_profile(const struct token_config *config, const CK_TOKEN_INFO *info,
+                        const char *module, struct token_profile *profile)
 {
     struct token_profile candidate;
     char *dir, **names = NULL, *path = NULL, why[600];
@@ -164,7 +167,7 @@ int token_profile_for_slot(const struct token_config *config, const struct token
             have_generic = 1;
             continue;
         }
-        score = token_profile_matches(&candidate, &slot->info, slot->module->name);
+        score = token_profile_matches(&candidate, info, module);
         if (score > best) {
             *profile = candidate;
             best = score;
@@ -178,6 +181,45 @@ int token_profile_for_slot(const struct token_config *config, const struct token
     free(path);
     free(dir);
     return 0;
+}
+
+int token_profile_for_slot(const struct token_config *config, const struct token_slot *slot,
+                           struct token_profile *profile)
+{
+    return best_profile(config, &slot->info, slot->module->name, profile);
+}
+
+const struct token_profile *token_ctx_profile(struct token_ctx *ctx)
+{
+    struct token_profile *profile;
+
+    if (ctx->profile)
+        return ctx->profile;
+    if (!(profile = malloc(sizeof(*profile)))) {
+        errorf("out of memory");
+        return NULL;
+    }
+    if (token_profile_for_slot(ctx->config, &ctx->slot, profile) < 0) {
+        free(profile);
+        return NULL;
+    }
+    ctx->profile = profile;
+    return profile;
+}
+
+int token_profile_for_module(const struct token_config *config, const char *module,
+                             struct token_profile *profile)
+{
+    return best_profile(config, NULL, module, profile);
+}
+
+int token_profile_hintf(const struct token_profile *profile, CK_RV rv)
+{
+    const char *hint = token_profile_hint(profile, rv);
+
+    if (hint)
+        hintf("%s (token profile %s)", hint, profile->name);
+    return hint != NULL;
 }
 
 static int is_path(const char *module)

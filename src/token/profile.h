@@ -15,6 +15,7 @@
 #define PROFILE_LIST_MAX    6
 #define PROFILE_ITEM_MAX    256
 #define PROFILE_KEYTYPE_MAX 16
+#define PROFILE_HINT_MAX    4
 
 /* A comma-separated list: globs to match, or module hints. */
 struct profile_list {
@@ -38,6 +39,23 @@ enum profile_worker_access {
     PROFILE_ACCESS_SOFTHSM, /* SoftHSM: the token directory of its configuration file */
 };
 
+/* How the token signs a key type: a raw mechanism over a hash made here
+ * (CKM_RSA_PKCS over a DigestInfo, CKM_RSA_PKCS_PSS or CKM_ECDSA over the
+ * hash), or the hashed mechanism over the data (CKM_SHA256_RSA_PKCS,
+ * CKM_SHA256_RSA_PKCS_PSS, CKM_ECDSA_SHA256, ...), for tokens whose raw
+ * mechanism is something else (a TPM does raw RSA as a decryption). */
+enum profile_sign_mode {
+    PROFILE_SIGN_RAW,
+    PROFILE_SIGN_HASHED,
+};
+
+/* What to tell the operator when the token answers rv: the token family's
+ * likely cause, in place of p11cert's general hint. */
+struct profile_hint {
+    CK_RV rv;
+    char text[PROFILE_ITEM_MAX];
+};
+
 struct token_profile {
     char name[PROFILE_NAME_MAX];
     char source[PROFILE_ITEM_MAX]; /* the file it came from, or "built-in" */
@@ -53,6 +71,11 @@ struct token_profile {
     enum profile_id_convention id_convention;
     struct profile_list worker_env; /* variables the module reads: a server passes them on */
     enum profile_worker_access worker_access;
+    int public_key_usage;  /* keygen sets the public half's usages (0: leaves them to the token) */
+    int relogin_to_remove; /* a pair keygen removes again is removed after a new login */
+    enum profile_sign_mode sign_rsa, sign_ec;
+    struct profile_hint hints[PROFILE_HINT_MAX];
+    size_t n_hints;
 };
 
 /* The built-in defaults (the generic profile) under name. */
@@ -64,9 +87,17 @@ int token_profile_parse(const char *text, size_t len, struct token_profile *prof
                         size_t why_len);
 
 /* Whether the profile's match_* globs match the token and its module:
- * 2 by module, 1 by manufacturer/model, 0 not at all. */
+ * 2 by module, 1 by manufacturer/model, 0 not at all. info may be NULL
+ * (a module whose tokens are not known): then only a module match counts. */
 int token_profile_matches(const struct token_profile *profile, const CK_TOKEN_INFO *info,
                           const char *module);
+
+/* The profile's hint for rv, or NULL. */
+const char *token_profile_hint(const struct token_profile *profile, CK_RV rv);
+
+/* Shows the profile's hint for rv (hintf, naming the profile), if it has
+ * one: returns 1 then, else 0. */
+int token_profile_hintf(const struct token_profile *profile, CK_RV rv);
 
 /* The directory the profiles are in: $P11CERT_PROFILES, the installed
  * one, or the source tree's tokens/. malloc'd. */
@@ -81,6 +112,17 @@ int token_profile_load(const char *name_or_file, struct token_profile *profile);
  * then by name), else "generic". Reports its own errors. */
 int token_profile_for_slot(const struct token_config *config, const struct token_slot *slot,
                            struct token_profile *profile);
+
+/* The profile of the token ctx opened (token_profile_for_slot with the
+ * configuration it was opened with), read once and kept in ctx. NULL after
+ * reporting why. */
+const struct token_profile *token_ctx_profile(struct token_ctx *ctx);
+
+/* The profile for a module whose tokens are not known yet (it failed to
+ * initialize): config->profile when given, else the one whose match_module
+ * matches module, else "generic". Reports its own errors. */
+int token_profile_for_module(const struct token_config *config, const char *module,
+                             struct token_profile *profile);
 
 /* A module path or p11-kit name from config->profile's module hints (the
  * first path that exists, else the first name), for when no module is

@@ -9,6 +9,30 @@
 #include "token/internal.h"
 #include "util/msg.h"
 
+/* Registered modules skipped because they cannot initialize may hold the
+ * token that was not found: name them (-v says why). */
+static void hint_skipped(const struct token_ctx *ctx)
+{
+    char list[256] = "";
+    size_t used = 0, n = 0;
+
+    for (size_t i = 0; i < ctx->n_modules; i++) {
+        int w;
+
+        if (ctx->modules[i].usable)
+            continue;
+        n++;
+        w = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
+                     ctx->modules[i].name);
+        if (w > 0 && (size_t)w < sizeof(list) - used)
+            used += (size_t)w;
+    }
+    if (n)
+        hintf("%zu registered module(s) could not be initialized and were skipped: %s (-v says "
+              "why)",
+              n, list);
+}
+
 static void hint_candidates(struct token_slot *slots, size_t n)
 {
     char list[512] = "";
@@ -41,6 +65,7 @@ int token_open(struct token_ctx *ctx, const struct token_config *config, unsigne
             errorf("no initialized token matches \"%s\" in %zu module(s)",
                    searched ? searched : "pkcs11:", ctx->n_modules);
             hintf("'p11cert tokens' lists the tokens and their URIs");
+            hint_skipped(ctx);
         } else {
             errorf("\"%s\" matches %zu tokens; add token= (or serial=) to the URI to pick one",
                    searched ? searched : "pkcs11:", n_slots);

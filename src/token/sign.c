@@ -40,6 +40,21 @@ cleanup:
     return found;
 }
 
+int token_mechanism_key_sizes(struct token_ctx *ctx, CK_MECHANISM_TYPE mech, CK_ULONG *min,
+                              CK_ULONG *max)
+{
+    CK_MECHANISM_INFO info;
+    CK_RV rv = ctx->slot.module->fn->C_GetMechanismInfo(ctx->slot.id, mech, &info);
+
+    if (rv != CKR_OK) {
+        debugf("C_GetMechanismInfo(0x%lx): %s", (unsigned long)mech, token_rv_name(rv));
+        return 0;
+    }
+    *min = info.ulMinKeySize;
+    *max = info.ulMaxKeySize;
+    return info.ulMaxKeySize != 0;
+}
+
 int token_sign(struct token_ctx *ctx, CK_OBJECT_HANDLE key, CK_MECHANISM *mech,
                const unsigned char *data, CK_ULONG data_len, unsigned char *sig, CK_ULONG *sig_len)
 {

@@ -89,7 +89,7 @@ int token_find_key_by_public(struct token_ctx *ctx, const struct token_pubkey *p
 }
 
 int token_store_certificate(struct token_ctx *ctx, const struct token_certificate *cert,
-                            int *already)
+                            int *already, CK_OBJECT_HANDLE *made)
 {
     CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
     CK_CERTIFICATE_TYPE type = CKC_X_509;
@@ -110,6 +110,7 @@ int token_store_certificate(struct token_ctx *ctx, const struct token_certificat
     CK_RV rv;
 
     *already = 0;
+    *made = CK_INVALID_HANDLE;
     if (token_find_objects(ctx, tmpl, 2, &obj, 1, &n_found) < 0)
         return -1;
     if (n_found) {
@@ -120,20 +121,36 @@ int token_store_certificate(struct token_ctx *ctx, const struct token_certificat
         tmpl[n++] = (CK_ATTRIBUTE){CKA_ID, (void *)cert->id, cert->id_len};
     /* Some tokens make objects private by default, which hides a certificate
      * from whoever looks for it before logging in; the full template says
-     * what the token should not have to guess. */
-    if (cert->authority || cert->full)
-        tmpl[n++] = (CK_ATTRIBUTE){CKA_CERTIFICATE_CATEGORY, &category, sizeof(category)};
+     * what the token should not have to guess. The minimal one has nothing
+     * beyond what PKCS#11 requires: openCryptoki 3.8 refuses even
+     * CKA_CERTIFICATE_CATEGORY (CKR_ATTRIBUTE_TYPE_INVALID). */
     if (cert->full) {
+        tmpl[n++] = (CK_ATTRIBUTE){CKA_CERTIFICATE_CATEGORY, &category, sizeof(category)};
         tmpl[n++] = (CK_ATTRIBUTE){CKA_PRIVATE, &not_private, sizeof(not_private)};
         tmpl[n++] = (CK_ATTRIBUTE){CKA_START_DATE, (void *)&cert->start_date, sizeof(CK_DATE)};
         tmpl[n++] = (CK_ATTRIBUTE){CKA_END_DATE, (void *)&cert->end_date, sizeof(CK_DATE)};
     }
     rv = ctx->slot.module->fn->C_CreateObject(ctx->session, tmpl, n, &obj);
     if (rv != CKR_OK) {
-        errorf("cannot store the certificate: C_CreateObject: %s", token_rv_name(rv));
+        errorf("cannot store the %scertificate \"%s\": C_CreateObject: %s",
+               cert->authority ? "CA " : "", cert->label, token_rv_name(rv));
+        if (cert->full && (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_VALUE_INVALID))
+            hintf("the token refuses an attribute of the full certificate template: try a "
+                  "token profile with cert_template = minimal");
         return -1;
     }
+    *made = obj;
     return 0;
+}
+
+void token_destroy_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj)
+{
+    CK_RV rv;
+
+    if (obj == CK_INVALID_HANDLE)
+        return;
+    if ((rv = ctx->slot.module->fn->C_DestroyObject(ctx->session, obj)) != CKR_OK)
+        warnf("cannot remove an object this command made: C_DestroyObject: %s", token_rv_name(rv));
 }
 
 static CK_RV create(struct token_ctx *ctx, CK_ATTRIBUTE *policy, CK_ULONG n_policy,
@@ -172,14 +189,14 @@ int token_create_key_pair(struct token_ctx *ctx, CK_KEY_TYPE type, CK_ATTRIBUTE 
 
     memset(key, 0, sizeof(*key));
     key->priv = key->pub = CK_INVALID_HANDLE;
-    token_key_policy(priv, &n_priv_policy, pub, &n_pub_policy);
+    token_key_policy(priv, &n_priv_policy, pub, &n_pub_policy, 1);
     rv = create(ctx, priv, n_priv_policy, priv_material, n_priv, &key->priv);
     if (rv == CKR_OK)
         rv = create(ctx, pub, n_pub_policy, pub_material, n_pub, &key->pub);
     if (rv != CKR_OK)
         errorf("cannot create the key on the token: C_CreateObject: %s", token_rv_name(rv));
     if (rv != CKR_OK || token_check_key_policy(ctx, key) < 0) {
-        token_destroy_key(ctx, key);
+        token_destroy_key(ctx, key, 0);
         key->priv = key->pub = CK_INVALID_HANDLE;
         return -1;
     }

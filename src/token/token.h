@@ -46,15 +46,19 @@ struct token_slot {
     CK_TOKEN_INFO info;
 };
 
+struct token_profile; /* token/profile.h */
+
 /* The loaded modules, the token an operation works on and its session. */
 struct token_ctx {
+    const struct token_config *config; /* what it was opened with */
     struct token_module *modules;
     size_t n_modules;
     P11KitUri *uri;            /* the URI the operation was given (never NULL) */
     struct token_slot slot;    /* the chosen token, when one was opened */
     CK_SESSION_HANDLE session; /* CK_INVALID_HANDLE until token_open */
     int logged_in;
-    struct secret pin; /* with TOKEN_KEEP_PIN only; wiped by token_ctx_free */
+    struct secret pin;             /* with TOKEN_KEEP_PIN only; wiped by token_ctx_free */
+    struct token_profile *profile; /* the opened token's, once token_ctx_profile read it */
 };
 
 /* Parses a URI given on the command line (NULL or "" means "pkcs11:");
@@ -137,6 +141,10 @@ int token_uri_names_module(P11KitUri *uri, const char *module);
 
 /* The PKCS#11 name of a return value ("CKR_PIN_INCORRECT"). */
 const char *token_rv_name(CK_RV rv);
+
+/* The return value PKCS#11 calls name (a name token_rv_name knows):
+ * 0 with *rv, or -1. */
+int token_rv_by_name(const char *name, CK_RV *rv);
 
 /* ---- objects ----------------------------------------------------------- */
 
@@ -253,9 +261,14 @@ struct token_certificate {
 
 /* Stores cert with a minimal template (with cert->full: also not private,
  * its category and its dates) unless the same value is on the token
- * already (*already set, nothing changed). */
+ * already (*already set, nothing changed). *made: the new object, for
+ * undoing, or CK_INVALID_HANDLE. A failure names the certificate. */
 int token_store_certificate(struct token_ctx *ctx, const struct token_certificate *cert,
-                            int *already);
+                            int *already, CK_OBJECT_HANDLE *made);
+
+/* Destroys one object this command made (best effort, for undoing; a
+ * failure is a warning). CK_INVALID_HANDLE does nothing. */
+void token_destroy_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj);
 
 /* Creates a key pair from key material (a PFX's private key): the
  * material attributes come from the caller, the policy from here —
@@ -285,6 +298,11 @@ char *token_slot_uri(const struct token_slot *slot);
 /* Whether the opened token lists mech (one C_GetMechanismList). */
 int token_has_mechanism(struct token_ctx *ctx, CK_MECHANISM_TYPE mech);
 
+/* Whether the token tells the key sizes mech takes (C_GetMechanismInfo):
+ * 1 with *min and *max, 0 when it does not say (no answer, or 0 to 0). */
+int token_mechanism_key_sizes(struct token_ctx *ctx, CK_MECHANISM_TYPE mech, CK_ULONG *min,
+                              CK_ULONG *max);
+
 /* C_SignInit + C_Sign, the output buffer sized up front so no length query
  * is made. *sig_len is the buffer size in, the signature's length out. */
 int token_sign(struct token_ctx *ctx, CK_OBJECT_HANDLE key, CK_MECHANISM *mech,
@@ -298,6 +316,8 @@ struct token_keygen {
     const char *label;
     const unsigned char *id; /* NULL: the caller sets it afterwards */
     CK_ULONG id_len;
+    int public_usage;      /* set the public half's usages (0: the token's own) */
+    int relogin_to_remove; /* a pair that fails its checks is removed after a new login */
 };
 
 /* Generates a non-extractable signing key pair with the minimal template of
@@ -306,11 +326,14 @@ struct token_keygen {
 int token_generate_key_pair(struct token_ctx *ctx, const struct token_keygen *spec,
                             struct token_key *key);
 
-/* Appends p11cert's key policy (TOKEN_KEY_POLICY_SIZE attributes to each
- * half: sensitive, never extractable, sign/verify only, every other usage
- * off) to the templates of a key pair being generated or imported. */
+/* Appends p11cert's key policy (TOKEN_KEY_POLICY_SIZE attributes at most to
+ * each half: sensitive, never extractable, sign/verify only, every other
+ * usage off) to the templates of a key pair being generated or imported.
+ * public_usage 0 leaves the public half's usages out (a token profile's
+ * public_key_usage = omit); the private half always has them. */
 #define TOKEN_KEY_POLICY_SIZE 8
-void token_key_policy(CK_ATTRIBUTE *priv, CK_ULONG *n_priv, CK_ATTRIBUTE *pub, CK_ULONG *n_pub);
+void token_key_policy(CK_ATTRIBUTE *priv, CK_ULONG *n_priv, CK_ATTRIBUTE *pub, CK_ULONG *n_pub,
+                      int public_usage);
 
 /* Reads the private half back and reports any attribute that is not as the
  * policy says (one read). Returns 0, or -1 after reporting. */
@@ -320,8 +343,16 @@ int token_check_key_policy(struct token_ctx *ctx, const struct token_key *key);
 int token_set_key_id(struct token_ctx *ctx, struct token_key *key, const unsigned char *id,
                      CK_ULONG id_len);
 
-/* Destroys both halves (best effort, for undoing a failed generation). */
-void token_destroy_key(struct token_ctx *ctx, const struct token_key *key);
+/* Destroys both halves (best effort, for undoing a failed generation).
+ * relogin: log out and in again first (the PIN kept, TOKEN_KEEP_PIN), for
+ * a token that unloads what it made only at logout (a token profile's
+ * relogin_to_remove; tpm2-pkcs11 leaves a destroyed key's objects loaded
+ * in the TPM otherwise). */
+void token_destroy_key(struct token_ctx *ctx, const struct token_key *key, int relogin);
+
+/* C_Logout and C_Login again with the kept PIN (TOKEN_KEEP_PIN). Reports
+ * its own errors; returns 0 or -1. */
+int token_relogin(struct token_ctx *ctx);
 
 /* Destroys the certificates carrying id (best effort, for undoing a failed
  * import of a key and its certificate). */

@@ -1,8 +1,10 @@
 /* The message layer: prefix, command name and verbosity, set once by main. */
 #include "util/msg.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 
@@ -117,4 +119,30 @@ const char *msg_openssl_reason(void)
         return reason;
     snprintf(fallback, sizeof(fallback), "OpenSSL error %08lx", last);
     return fallback;
+}
+
+int msg_stderr_mute(void)
+{
+    int saved, null;
+
+    fflush(stderr);
+    if ((saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) < 0)
+        return -1;
+    if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0 || dup2(null, STDERR_FILENO) < 0) {
+        if (null >= 0)
+            close(null);
+        close(saved);
+        return -1;
+    }
+    close(null);
+    return saved;
+}
+
+void msg_stderr_restore(int saved)
+{
+    if (saved < 0)
+        return;
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
 }

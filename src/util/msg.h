@@ -40,6 +40,13 @@ void notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Detail for -v. */
 void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Sends whatever else writes to stderr (a library's own complaints) to
+ * /dev/null until msg_stderr_restore. Returns the saved descriptor, or -1
+ * when stderr could not be muted (then it is left as it was); restoring -1
+ * does nothing. */
+int msg_stderr_mute(void);
+void msg_stderr_restore(int saved);
+
 /* OpenSSL's error queue drained into one short reason (the last, most
  * specific entry), for "what failed: why". Never NULL. */
 const char *msg_openssl_reason(void);

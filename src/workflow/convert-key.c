@@ -18,6 +18,7 @@
 static int store_certificate(struct token_ctx *ctx, EVP_PKEY *key, STACK_OF(X509) *certs,
                              const struct token_key *made)
 {
+    CK_OBJECT_HANDLE made_cert;
     int already;
 
     for (int i = 0; i < sk_X509_num(certs); i++) {
@@ -25,7 +26,7 @@ static int store_certificate(struct token_ctx *ctx, EVP_PKEY *key, STACK_OF(X509
 
         if (EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1)
             return signer_store_certificate(ctx, cert, made->id, made->id_len, made->label, 0,
-                                            &already);
+                                            &already, &made_cert);
     }
     warnf("the PFX holds no certificate for its key: only the key pair was stored");
     return 0;
@@ -72,7 +73,7 @@ cleanup:
 void convert_key_undo(struct token_ctx *ctx, const struct token_key *made)
 {
     token_destroy_certificates(ctx, made->id, made->id_len);
-    token_destroy_key(ctx, made);
+    token_destroy_key(ctx, made, 0);
 }
 
 int convert_key_stage(const char *path, int force, EVP_PKEY *key, struct outfile *out)

@@ -37,9 +37,10 @@ X509 *import_certificate(const struct import_inputs *in)
     return sk_X509_value(in->cert.certs, 0);
 }
 
-/* The CA certificates of the chain file, skipping the leaf if it is there. */
+/* The CA certificates of the chain file, skipping the leaf if it is there;
+ * made[] gets each object made (room for every one of chain). */
 static int store_chain(struct token_ctx *ctx, X509 *leaf, STACK_OF(X509) *chain, int full,
-                       json_t *stored)
+                       json_t *stored, CK_OBJECT_HANDLE *made)
 {
     for (int i = 0; i < sk_X509_num(chain); i++) {
         X509 *ca = sk_X509_value(chain, i);
@@ -50,7 +51,7 @@ static int store_chain(struct token_ctx *ctx, X509 *leaf, STACK_OF(X509) *chain,
             continue;
         if (!(label = x509_certificate_label(ca)))
             return -1;
-        rc = signer_store_certificate(ctx, ca, NULL, 0, label, full, &already);
+        rc = signer_store_certificate(ctx, ca, NULL, 0, label, full, &already, &made[i]);
         if (rc == 0)
             json_array_append_new(stored, json_pack("{s:o, s:b}", "label", json_out_text(label),
                                                     "already_there", already));
@@ -66,8 +67,10 @@ int import_store(struct token_ctx *ctx, const struct token_config *config, P11Ki
                  struct import_result *out)
 {
     X509 *cert = import_certificate(in);
+    int n_chain = sk_X509_num(in->chain.certs) > 0 ? sk_X509_num(in->chain.certs) : 0;
+    CK_OBJECT_HANDLE made_leaf = CK_INVALID_HANDLE, *made_chain = NULL;
     struct token_profile profile;
-    int found, full;
+    int found, full, ret = EXIT_FAIL;
 
     memset(out, 0, sizeof(*out));
     if (!(out->chain = json_array())) {
@@ -87,11 +90,26 @@ int import_store(struct token_ctx *ctx, const struct token_config *config, P11Ki
     if (token_profile_for_slot(config, &ctx->slot, &profile) < 0)
         return EXIT_FAIL;
     full = profile.cert_template == PROFILE_CERT_FULL;
-    if (signer_store_certificate(ctx, cert, out->key.id, out->key.id_len, out->label, full,
-                                 &out->already) < 0 ||
-        store_chain(ctx, cert, in->chain.certs, full, out->chain) < 0)
+    if (!(made_chain = malloc((size_t)(n_chain + 1) * sizeof(*made_chain)))) {
+        errorf("out of memory");
         return EXIT_FAIL;
-    return EXIT_OK;
+    }
+    for (int i = 0; i < n_chain; i++)
+        made_chain[i] = CK_INVALID_HANDLE;
+    if (signer_store_certificate(ctx, cert, out->key.id, out->key.id_len, out->label, full,
+                                 &out->already, &made_leaf) < 0 ||
+        store_chain(ctx, cert, in->chain.certs, full, out->chain, made_chain) < 0)
+        goto cleanup;
+    ret = EXIT_OK;
+cleanup:
+    /* A certificate the token refused undoes the ones this import stored. */
+    if (ret != EXIT_OK) {
+        token_destroy_object(ctx, made_leaf);
+        for (int i = 0; i < n_chain; i++)
+            token_destroy_object(ctx, made_chain[i]);
+    }
+    free(made_chain);
+    return ret;
 }
 
 void import_result_free(struct import_result *result)

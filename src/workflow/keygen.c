@@ -83,6 +83,8 @@ static int plan(struct token_ctx *ctx, const struct token_config *config,
     gen->label = req->label;
     gen->id = id_len ? id : NULL;
     gen->id_len = id_len;
+    gen->public_usage = profile.public_key_usage;
+    gen->relogin_to_remove = profile.relogin_to_remove;
     if ((*type)->nid != NID_undef) {
         if ((len = x509_curve_params((*type)->nid, params, 32)) < 0) {
             errorf("cannot encode the curve of %s: %s", (*type)->name, msg_openssl_reason());
@@ -114,6 +116,64 @@ static int settle(struct token_ctx *ctx, struct keygen_result *out, int had_id)
     return 0;
 }
 
+/* The key size the token's mechanism info speaks of: RSA modulus bits, EC
+ * field bits; 0 for Ed25519, whose size tokens report in no agreed unit. */
+static CK_ULONG type_key_size(const struct keygen_type *t)
+{
+    switch (t->nid) {
+    case NID_undef:
+        return t->bits;
+    case NID_X9_62_prime256v1:
+        return 256;
+    case NID_secp384r1:
+        return 384;
+    case NID_secp521r1:
+        return 521;
+    default:
+        return 0;
+    }
+}
+
+/* Whether the token makes keys of this type: its mechanism list, then the
+ * key sizes its mechanism info gives (a TPM refuses RSA 4096 only with
+ * CKR_ATTRIBUTE_VALUE_INVALID at generation). Reports a refusal. */
+static int token_makes(struct token_ctx *ctx, const struct keygen_type *t)
+{
+    CK_ULONG size = type_key_size(t), min, max;
+
+    if (!token_has_mechanism(ctx, t->mechanism)) {
+        errorf("%s keys are not supported by this token (its mechanism list lacks the key "
+               "generation mechanism)",
+               t->name);
+        return 0;
+    }
+    if (size && token_mechanism_key_sizes(ctx, t->mechanism, &min, &max) &&
+        (size < min || size > max)) {
+        errorf("%s keys are not supported by this token (its key generation mechanism takes "
+               "%lu to %lu bits)",
+               t->name, (unsigned long)min, (unsigned long)max);
+        return 0;
+    }
+    return 1;
+}
+
+/* A pair whose public half OpenSSL cannot decode is of no use to any later
+ * command (tpm2-pkcs11 makes P-521 keys with a mis-encoded EC point): the
+ * caller removes it. */
+static int public_half_usable(const struct token_key *key, const struct keygen_type *t)
+{
+    EVP_PKEY *pkey = signer_pubkey_from_token(&key->pubkey);
+
+    if (!pkey) {
+        hintf("the token made a %s key whose public half cannot be decoded: the pair was "
+              "removed; choose another --type",
+              t->name);
+        return 0;
+    }
+    EVP_PKEY_free(pkey);
+    return 1;
+}
+
 int keygen_generate(struct token_ctx *ctx, const struct token_config *config,
                     const struct keygen_request *req, struct keygen_result *out)
 {
@@ -124,12 +184,9 @@ int keygen_generate(struct token_ctx *ctx, const struct token_config *config,
     memset(out, 0, sizeof(*out));
     if (plan(ctx, config, req, &gen, &out->type, id, params, &id_text) < 0)
         return EXIT_FAIL;
-    if (!token_has_mechanism(ctx, out->type->mechanism)) {
-        errorf("%s keys are not supported by this token (its mechanism list lacks the key "
-               "generation mechanism)",
-               out->type->name);
+    out->relogin_to_remove = gen.relogin_to_remove;
+    if (!token_makes(ctx, out->type))
         return EXIT_FAIL;
-    }
     if (token_require_unused(ctx, CKA_LABEL, req->label, strlen(req->label), "label", req->label,
                              "choose another --label") < 0 ||
         (gen.id && token_require_unused(ctx, CKA_ID, gen.id, gen.id_len, "id", id_text,
@@ -140,7 +197,7 @@ int keygen_generate(struct token_ctx *ctx, const struct token_config *config,
     if (interrupt_pending() || token_generate_key_pair(ctx, &gen, &out->key) < 0)
         return EXIT_FAIL;
     out->made = 1;
-    if (settle(ctx, out, gen.id != NULL) < 0)
+    if (!public_half_usable(&out->key, out->type) || settle(ctx, out, gen.id != NULL) < 0)
         return EXIT_FAIL;
     if (gen.type == CKK_EC_EDWARDS)
         warnf("servers that load token keys through OpenSSL's libp11 engine (nginx, Apache, "
@@ -155,7 +212,7 @@ int keygen_finish(struct token_ctx *ctx, struct keygen_result *out, int status)
 
     /* A URI printed is a pair handed over: a signal after that leaves it. */
     if (status != EXIT_OK && out->made)
-        token_destroy_key(ctx, &out->key);
+        token_destroy_key(ctx, &out->key, out->relogin_to_remove);
     if (out->lost) {
         errorf("another keygen made a key pair labelled \"%s\" on this token at the same time; "
                "that one keeps the label and this one was removed",

@@ -37,6 +37,7 @@ struct keygen_result {
     const struct keygen_type *type;
     int made; /* the pair is on the token, and removed by keygen_finish unless handed over */
     int lost; /* another keygen made a pair with this label at the same time, and won */
+    int relogin_to_remove; /* the token profile's: a pair is removed after a new login */
     struct interrupt_guard guard;
 };
 

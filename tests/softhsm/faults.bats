@@ -85,6 +85,23 @@ export -f faulty
     keygen_fault C_GenerateKeyPair 1
 }
 
+@test "import --chain: the token refuses a CA certificate: the error names it, the leaf stored before is removed" {
+    p11cert_pin -q selfsign "$TOKEN_URI;object=signer" --subject /CN=signer.example.com \
+        --out leaf.crt
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+        -subj "/CN=Fault Test CA" -days 2 -out ca.crt 2>/dev/null
+    before=$(token_object_count)
+    # The second C_CreateObject (the CA certificate, after the leaf) fails.
+    run --separate-stderr env P11FAULT_CALL=C_CreateObject P11FAULT_NTH=2 P11FAULT_ACTION=fail \
+        bash -c 'faulty "$@"' _ import leaf.crt --key "$TOKEN_URI;object=signer" --chain ca.crt
+    echo "$stderr"
+    [ "$status" -eq 1 ]
+    [ -z "$output" ]
+    [ "${stderr_lines[0]}" = 'p11cert: import: cannot store the CA certificate "Fault Test CA": C_CreateObject: CKR_DEVICE_ERROR' ]
+    [ "$(token_object_count)" -eq "$before" ]
+    [ "$(labelled signer)" -eq 2 ] # the key pair, and no certificate
+}
+
 # keygen_signal SIG: the pair exists (C_GenerateKeyPair returned) and keygen
 # is held right after it; then SIG arrives. keygen removes the pair and dies
 # of the signal.

@@ -10,7 +10,8 @@
 #   p11cert_pin ARGS...      p11cert --pin-source file:$PIN_FILE ARGS...
 #   token_object_count [LABEL]  objects on the token, as pkcs11-tool counts them
 #   spy_count CMD...         runs CMD through pkcs11-spy.so, prints the number
-#                            of PKCS#11 calls it made
+#                            of PKCS#11 calls it made (in front of SoftHSM, or
+#                            of $SPY_REAL_MODULE when set)
 #   token_slot [LABEL]       the slot ID pkcs11-tool gives the token LABEL
 #   pkcs11_tool_on LABEL ARGS...  pkcs11-tool --module ... --slot <LABEL's slot> ARGS
 #   user_pin                 prints the user PIN (first line of $PIN_FILE)
@@ -19,6 +20,10 @@
 #   pubkey_der FILE OUT      the public key of a PEM CSR or certificate FILE,
 #                            as DER SubjectPublicKeyInfo in OUT (openssl)
 #   sha1_of_hex HEX          SHA-1 (hex) of the bytes HEX stands for
+#   object_block_of LABEL    from a pkcs11-tool --list-objects listing on stdin,
+#                            the block of the first object labelled LABEL
+#   test_ca_issue CSR        the test CA (scripts/test-ca.sh) issues CSR: reply.*
+#                            in the working directory, chain.crt and leaf.crt
 #   unused_port              a loopback TCP port nothing listens on now
 #   wait_for_port PORT PID   waits (10 s at most) until PORT accepts; fails
 #                            early if process PID is gone
@@ -143,7 +148,7 @@ token_object_count() {
 spy_count() {
     local spy real base dir status=0
     spy=$(_spy_module) || return 1
-    real=${SOFTHSM_MODULE:-$(_softhsm_module)} || return 1
+    real=${SPY_REAL_MODULE:-${SOFTHSM_MODULE:-$(_softhsm_module)}} || return 1
     base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}}
     dir=${SPY_DIR:-$(mktemp -d "$base/spy.XXXXXX")} || return 1
     mkdir -p "$dir"
@@ -225,6 +230,21 @@ pubkey_der() {
         pem=$(openssl x509 -in "$file" -noout -pubkey) || return 1
     fi
     printf '%s\n' "$pem" | openssl pkey -pubin -outform DER -out "$out"
+}
+
+object_block_of() {
+    awk -v label="$1" '
+        /^(Private Key|Public Key|Certificate|Data) [oO]bject/ { if (hit) exit; blk = "" }
+        { blk = blk $0 "\n" }
+        $1 == "label:" { l = $0; sub(/^[ \t]*label:[ \t]*/, "", l); if (l == label) hit = 1 }
+        END { if (hit) printf "%s", blk }'
+}
+
+test_ca_issue() {
+    "$P11CERT_SRC/scripts/test-ca.sh" "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}/ca" sign "$1" reply \
+        >/dev/null || return 1
+    p11cert -q chain reply.cer reply-int1.crt reply-int2.crt reply-root.crt --out chain.crt || return 1
+    p11cert -q convert reply.cer --out leaf.crt
 }
 
 # SHA-1 (lower-case hex) of the bytes a hex string stands for.

@@ -17,6 +17,12 @@ setup_file() {
     printf 'set_id_after_generation = no\n' >"$PROFILES/fixed-id.profile"
     printf 'cert_template = full\n' >"$PROFILES/full-cert.profile"
     printf 'cert_template = minimal\n' >"$PROFILES/minimal-cert.profile"
+    printf 'public_key_usage = omit\n' >"$PROFILES/omit-usage.profile"
+    printf 'sign_rsa = hashed\n' >"$PROFILES/hashed-rsa.profile"
+    printf 'sign_ec = hashed\n' >"$PROFILES/hashed-ec.profile"
+    printf 'relogin_to_remove = yes\n' >"$PROFILES/relogin.profile"
+    printf 'hint_CKR_PIN_INCORRECT = the words of profile pin-hint about a wrong PIN\n' \
+        >"$PROFILES/pin-hint.profile"
 }
 
 setup() {
@@ -26,11 +32,20 @@ setup() {
 # The pkcs11-tool --list-objects block of the private key labelled LABEL.
 private_block() {
     pkcs11_tool_on "$TOKEN_LABEL" --login --pin "$(user_pin)" --list-objects --type privkey |
-        awk -v label="$1" '
-            /^Private Key Object/ { if (hit) exit; blk = "" }
-            { blk = blk $0 "\n" }
-            $1 == "label:" { l = $0; sub(/^[ \t]*label:[ \t]*/, "", l); if (l == label) hit = 1 }
-            END { if (hit) printf "%s", blk }'
+        object_block_of "$1"
+}
+
+# p11cert through pkcs11-spy.so in front of SoftHSM, its log in LOG.
+spied() {
+    local log=$1
+    shift
+    PKCS11SPY=$SOFTHSM_MODULE PKCS11SPY_OUTPUT=$log P11CERT_PROFILES=$PROFILES \
+        p11cert --module "$(_spy_module)" --pin-source "file:$PIN_FILE" "$@"
+}
+
+# The spy's record of the first call NAME in LOG (to its "Returned" line).
+spy_call() {
+    sed -n "/: $2\$/,/^Returned/p" "$1" | sed '/^Returned/q'
 }
 
 key_id() {
@@ -194,4 +209,114 @@ PY
     run p11tool --provider "$SOFTHSM_MODULE" --list-all-certs "pkcs11:token=profiles"
     echo "$output"
     [[ $output == *"Label: certs"* ]]
+}
+
+@test "public_key_usage=omit: keygen's public template has no usages; the private half is still sign only" {
+    spied omit.log --profile omit-usage -q keygen "$TOKEN_URI" --label omit-usage --type ec:p256 >/dev/null
+    spy_call omit.log C_GenerateKeyPair >gen.txt
+    sed -n '/pPublicKeyTemplate/,/pPrivateKeyTemplate/p' gen.txt >pub.txt
+    sed -n '/pPrivateKeyTemplate/,$p' gen.txt >priv.txt
+    cat gen.txt
+    grep -q 'CKA_TOKEN  *True' pub.txt
+    grep -q 'CKA_EC_PARAMS' pub.txt
+    ! grep -qE 'CKA_(VERIFY|ENCRYPT|WRAP|DERIVE) ' pub.txt || false
+    grep -q 'CKA_SIGN  *True' priv.txt
+    grep -q 'CKA_DECRYPT  *False' priv.txt
+    grep -q 'Returned:  0 CKR_OK' gen.txt
+    # pkcs11-tool: the private key signs and does nothing else.
+    private_block omit-usage | grep -qE '^[[:space:]]*Usage:[[:space:]]*sign$'
+    # The default (set) says verify only on the public half.
+    spied set.log -q keygen "$TOKEN_URI" --label set-usage --type ec:p256 >/dev/null
+    spy_call set.log C_GenerateKeyPair | sed -n '/pPublicKeyTemplate/,/pPrivateKeyTemplate/p' >pub-set.txt
+    grep -q 'CKA_VERIFY  *True' pub-set.txt
+    grep -q 'CKA_ENCRYPT  *False' pub-set.txt
+}
+
+@test "sign_rsa=hashed: csr, csr --pss and selfsign give the token the whole TBS (CKM_SHA*_RSA_PKCS, _PSS); openssl verifies" {
+    p11cert_pin -q keygen "$TOKEN_URI" --label hashed-rsa --type rsa:2048 >/dev/null
+    key="pkcs11:token=profiles;object=hashed-rsa"
+    spied hashed.log --profile hashed-rsa -q csr "$key" --subject /CN=hashed.example --out hashed.csr
+    spy_call hashed.log C_SignInit >init.txt
+    spy_call hashed.log C_Sign >sign.txt
+    cat init.txt sign.txt
+    grep -q 'pMechanism->type = CKM_SHA256_RSA_PKCS ' init.txt
+    # The whole request body, not a 51-byte DigestInfo.
+    len=$(sed -nE 's/.*pData\[ulDataLen\] [0-9a-f]+ \/ ([0-9]+)$/\1/p' sign.txt | head -n 1)
+    [ "$len" -gt 200 ]
+    openssl req -in hashed.csr -verify -noout
+    spied pss.log --profile hashed-rsa -q csr "$key" --subject /CN=hashed.example --pss \
+        --hash sha384 --out pss.csr
+    spy_call pss.log C_SignInit | grep -q 'pMechanism->type = CKM_SHA384_RSA_PKCS_PSS '
+    openssl req -in pss.csr -noout -text | grep -q 'Signature Algorithm: rsassaPss'
+    openssl req -in pss.csr -noout -text | grep -q 'Hash Algorithm: sha384'
+    openssl req -in pss.csr -verify -noout
+    spied self.log --profile hashed-rsa -q selfsign "$key" --subject /CN=hashed.example \
+        --hash sha512 --days 2 --out self.crt
+    spy_call self.log C_SignInit | grep -q 'pMechanism->type = CKM_SHA512_RSA_PKCS '
+    openssl x509 -in self.crt -noout -text | grep -q 'Signature Algorithm: sha512WithRSAEncryption'
+    openssl verify -check_ss_sig -partial_chain -CAfile self.crt self.crt
+    # The default (raw): CKM_RSA_PKCS over the 51-byte DigestInfo of SHA-256.
+    spied raw.log -q csr "$key" --subject /CN=raw.example --out raw.csr
+    spy_call raw.log C_SignInit | grep -q 'pMechanism->type = CKM_RSA_PKCS '
+    spy_call raw.log C_Sign | grep -qE 'pData\[ulDataLen\] [0-9a-f]+ / 51$'
+    openssl req -in raw.csr -verify -noout
+}
+
+@test "sign_ec=hashed: on a token without hashed ECDSA (SoftHSM) csr says which mechanism it lacks, no file" {
+    p11cert_pin -q keygen "$TOKEN_URI" --label hashed-ec --type ec:p256 >/dev/null
+    run --separate-stderr env P11CERT_PROFILES="$PROFILES" p11cert --profile hashed-ec \
+        --pin-source "file:$PIN_FILE" csr "pkcs11:token=profiles;object=hashed-ec" \
+        --subject /CN=ec.example --out ec.csr
+    echo "$stderr"
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "p11cert: csr: CKM_ECDSA_SHA256 is not supported by this token" ]
+    [ ! -e ec.csr ]
+    # The default (raw) signs with CKM_ECDSA over the hash, and openssl verifies it.
+    spied ec.log -q csr "pkcs11:token=profiles;object=hashed-ec" --subject /CN=ec.example --out ec.csr
+    spy_call ec.log C_SignInit | grep -q 'pMechanism->type = CKM_ECDSA '
+    openssl req -in ec.csr -verify -noout
+}
+
+@test "relogin_to_remove=yes: a pair keygen removes again is removed after C_Logout and C_Login; nothing left" {
+    fault=$P11CERT_BUILD/tests/p11-fault.so
+    before=$(token_object_count)
+    # The id cannot be set after generation (the fault module fails it): keygen removes the pair.
+    run env PKCS11SPY="$fault" P11FAULT_MODULE="$SOFTHSM_MODULE" P11FAULT_CALL=C_SetAttributeValue \
+        P11FAULT_ACTION=fail PKCS11SPY_OUTPUT="$PWD/relogin.log" P11CERT_PROFILES="$PROFILES" \
+        p11cert --module "$(_spy_module)" --profile relogin --pin-source "file:$PIN_FILE" \
+        keygen "$TOKEN_URI" --label relogin --type ec:p256
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ $output == *"cannot set the key's id"* ]]
+    [ "$(token_object_count)" -eq "$before" ]
+    grep -oE '^[0-9]+: C_(GenerateKeyPair|Logout|Login|DestroyObject)$' relogin.log |
+        awk '{ print $2 }' | tr '\n' ' ' >order.txt
+    cat order.txt
+    [ "$(cat order.txt)" = "C_Login C_GenerateKeyPair C_Logout C_Login C_DestroyObject C_DestroyObject " ]
+    [ "$(grep -A20 -E '^[0-9]+: C_DestroyObject$' relogin.log | grep -c 'Returned:  0 CKR_OK')" -ge 2 ]
+    # Without the switch: no second login.
+    run env PKCS11SPY="$fault" P11FAULT_MODULE="$SOFTHSM_MODULE" P11FAULT_CALL=C_SetAttributeValue \
+        P11FAULT_ACTION=fail PKCS11SPY_OUTPUT="$PWD/plain.log" \
+        p11cert --module "$(_spy_module)" --pin-source "file:$PIN_FILE" \
+        keygen "$TOKEN_URI" --label plain --type ec:p256
+    [ "$status" -eq 1 ]
+    [ "$(grep -cE '^[0-9]+: C_Logout$' plain.log)" -eq 0 ]
+    [ "$(grep -cE '^[0-9]+: C_DestroyObject$' plain.log)" -eq 2 ]
+    [ "$(token_object_count)" -eq "$before" ]
+}
+
+@test "hint_CKR_PIN_INCORRECT: a wrong PIN shows the profile's hint in place of p11cert's" {
+    printf 'wrong-pin\n' >wrong
+    chmod 0600 wrong
+    run --separate-stderr env P11CERT_PROFILES="$PROFILES" p11cert --profile pin-hint \
+        --pin-source file:wrong list "$TOKEN_URI"
+    echo "$stderr"
+    [ "$status" -eq 1 ]
+    [ "${#stderr_lines[@]}" -eq 2 ]
+    [[ ${stderr_lines[0]} == *"CKR_PIN_INCORRECT"* ]]
+    [ "${stderr_lines[1]}" = "p11cert: list: hint: the words of profile pin-hint about a wrong PIN (token profile pin-hint)" ]
+    run --separate-stderr p11cert --pin-source file:wrong list "$TOKEN_URI"
+    echo "$stderr"
+    [ "$status" -eq 1 ]
+    [[ $stderr == *"hint: "*"check the PIN source"* ]]
 }

@@ -32,6 +32,12 @@ static void test_defaults(void **state)
     assert_int_equal(p.label_max, 0);
     assert_int_equal(p.set_id_after_generation, 1);
     assert_int_equal(p.id_convention, PROFILE_ID_SHA1);
+    assert_int_equal(p.public_key_usage, 1);
+    assert_int_equal(p.sign_rsa, PROFILE_SIGN_RAW);
+    assert_int_equal(p.sign_ec, PROFILE_SIGN_RAW);
+    assert_int_equal(p.relogin_to_remove, 0);
+    assert_int_equal(p.n_hints, 0);
+    assert_null(token_profile_hint(&p, CKR_PIN_LOCKED));
 }
 
 static void test_every_key(void **state)
@@ -52,7 +58,13 @@ static void test_every_key(void **state)
                        "set_id_after_generation = no\n"
                        "id_convention = piv\n"
                        "worker_env = ACME_CONF, ACME_DEBUG\n"
-                       "worker_access = softhsm-tokendir";
+                       "worker_access = softhsm-tokendir\n"
+                       "public_key_usage = omit\n"
+                       "sign_rsa = hashed\n"
+                       "sign_ec = hashed\n"
+                       "relogin_to_remove = yes\n"
+                       "hint_CKR_PIN_LOCKED = the TPM: wait, or clear it: # not a comment\n"
+                       "hint_CKR_FUNCTION_FAILED = is pkcsslotd running?";
 
     (void)state;
     assert_int_equal(parse(text, &p, why, sizeof(why)), 0);
@@ -71,6 +83,35 @@ static void test_every_key(void **state)
     assert_int_equal(p.worker_env.count, 2);
     assert_string_equal(p.worker_env.items[1], "ACME_DEBUG");
     assert_int_equal(p.worker_access, PROFILE_ACCESS_SOFTHSM);
+    assert_int_equal(p.public_key_usage, 0);
+    assert_int_equal(p.sign_rsa, PROFILE_SIGN_HASHED);
+    assert_int_equal(p.sign_ec, PROFILE_SIGN_HASHED);
+    assert_int_equal(p.relogin_to_remove, 1);
+    assert_int_equal(p.n_hints, 2);
+    assert_string_equal(token_profile_hint(&p, CKR_PIN_LOCKED),
+                        "the TPM: wait, or clear it: # not a comment");
+    assert_string_equal(token_profile_hint(&p, CKR_FUNCTION_FAILED), "is pkcsslotd running?");
+    assert_null(token_profile_hint(&p, CKR_PIN_INCORRECT));
+}
+
+/* Each switch's other value, on its own over the defaults. */
+static void test_switch_values(void **state)
+{
+    struct token_profile p;
+    char why[256] = "";
+
+    (void)state;
+    assert_int_equal(parse("public_key_usage = set\nsign_rsa = raw\nsign_ec = raw\n"
+                           "relogin_to_remove = no\n",
+                           &p, why, sizeof(why)),
+                     0);
+    assert_int_equal(p.public_key_usage, 1);
+    assert_int_equal(p.sign_rsa, PROFILE_SIGN_RAW);
+    assert_int_equal(p.sign_ec, PROFILE_SIGN_RAW);
+    assert_int_equal(p.relogin_to_remove, 0);
+    assert_int_equal(parse("sign_ec = hashed\n", &p, why, sizeof(why)), 0);
+    assert_int_equal(p.sign_rsa, PROFILE_SIGN_RAW);
+    assert_int_equal(p.sign_ec, PROFILE_SIGN_HASHED);
 }
 
 static void test_bad_lines(void **state)
@@ -92,6 +133,18 @@ static void test_bad_lines(void **state)
         {"default_key_type = rsa 2048\n", "line 1: default_key_type wants a key type"},
         {"match_model = , ,\n", "line 1: an empty list"},
         {"module = a,b,c,d,e,f,g\n", "line 1: more than 6 items"},
+        {"public_key_usage = none\n", "line 1: \"none\" is neither omit nor set"},
+        {"sign_rsa = digest\n", "line 1: \"digest\" is neither raw nor hashed"},
+        {"sign_ec =\n", "line 1: \"\" is neither raw nor hashed"},
+        {"relogin_to_remove = 1\n", "line 1: \"1\" is neither no nor yes"},
+        {"hint_CKR_NO_SUCH = text\n", "line 1: unknown key \"hint_CKR_NO_SUCH\""},
+        {"hint_ = text\n", "line 1: unknown key \"hint_\""},
+        {"hint_CKR_PIN_LOCKED =\n", "line 1: hint_CKR_PIN_LOCKED wants a text"},
+        {"hint_CKR_PIN_LOCKED = a\nhint_CKR_PIN_LOCKED = b\n",
+         "line 2: hint_CKR_PIN_LOCKED is given twice"},
+        {"hint_CKR_OK = a\nhint_CKR_CANCEL = b\nhint_CKR_HOST_MEMORY = c\n"
+         "hint_CKR_GENERAL_ERROR = d\nhint_CKR_PIN_LOCKED = e\n",
+         "line 5: more than 4 hints"},
     };
 
     (void)state;
@@ -150,6 +203,9 @@ static void test_matching(void **state)
     /* Every match_* given must match: the manufacturer alone is not enough. */
     padded(info.model, sizeof(info.model), "Other");
     assert_int_equal(token_profile_matches(&softhsm, &info, "softhsm2"), 0);
+    /* A module that failed to initialize has no token info: only a module match counts. */
+    assert_int_equal(token_profile_matches(&softhsm, NULL, "softhsm2"), 0);
+    assert_int_equal(token_profile_matches(&client, NULL, "/usr/lib/p11-kit-client.so"), 2);
 }
 
 static void test_keygen_ids(void **state)
@@ -208,9 +264,10 @@ static void test_keygen_ids(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),  cmocka_unit_test(test_every_key),
-        cmocka_unit_test(test_bad_lines), cmocka_unit_test(test_nul_is_not_text),
-        cmocka_unit_test(test_matching),  cmocka_unit_test(test_keygen_ids),
+        cmocka_unit_test(test_defaults),        cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_switch_values),   cmocka_unit_test(test_bad_lines),
+        cmocka_unit_test(test_nul_is_not_text), cmocka_unit_test(test_matching),
+        cmocka_unit_test(test_keygen_ids),
     };
 
     msg_setup("test", MSG_QUIET);
