@@ -11,6 +11,10 @@
 #                            a test failed; for teardown_file
 #   make_web_pki             $BATS_FILE_TMPDIR/web/: ca.crt, and server.crt /
 #                            server.key for 127.0.0.1 issued by it
+#   start_http_and_https     both servers of $WWW, for setup_file: exports BASE
+#                            and TLS_BASE (http://127.0.0.1:PORT, https://...),
+#                            HTTP_LOG and TLS_LOG, WEB_CA (what https chains
+#                            to); stops what it started when it fails
 
 # Waits (10 s at most) for FILE to exist; fails at once if PID is gone.
 wait_for_file() {
@@ -71,4 +75,17 @@ make_web_pki() {
         printf 'subjectAltName=IP:127.0.0.1\n' >"$d/server.ext" &&
         openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -days 30 \
             -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+}
+
+start_http_and_https() {
+    export HTTP_LOG=$BATS_FILE_TMPDIR/http.log TLS_LOG=$BATS_FILE_TMPDIR/https.log
+    export WEB_CA=$BATS_FILE_TMPDIR/web/ca.crt
+    make_web_pki || return 1
+    if ! start_server http || ! start_server https --cert "$BATS_FILE_TMPDIR/web/server.crt" \
+        --key "$BATS_FILE_TMPDIR/web/server.key"; then
+        stop_servers
+        return 1
+    fi
+    export BASE=http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/http.port")
+    export TLS_BASE=https://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/https.port")
 }

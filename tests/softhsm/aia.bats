@@ -35,21 +35,8 @@ leaf() {
 
 setup_file() {
     export WWW=$BATS_FILE_TMPDIR/www CA=$BATS_FILE_TMPDIR/ca
-    export HTTP_LOG=$BATS_FILE_TMPDIR/http.log TLS_LOG=$BATS_FILE_TMPDIR/https.log
     mkdir -p "$WWW"
-    make_web_pki || return 1
-    export WEB_CA=$BATS_FILE_TMPDIR/web/ca.crt
-    start_server http || {
-        stop_servers
-        return 1
-    }
-    start_server https --cert "$BATS_FILE_TMPDIR/web/server.crt" \
-        --key "$BATS_FILE_TMPDIR/web/server.key" || {
-        stop_servers
-        return 1
-    }
-    export BASE=http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/http.port")
-    export TLS_BASE=https://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/https.port")
+    start_http_and_https || return 1
     # leaf.crt -> BASE/int2.cer, int2 -> BASE/int1.cer, int1 -> BASE/root.cer
     TEST_CA_AIA=$BASE "$P11CERT_SRC/scripts/test-ca.sh" "$CA" &&
         cp "$CA"/aia/* "$WWW"/ &&

@@ -15,22 +15,9 @@ load aia-helpers
 
 setup_file() {
     export WWW=$BATS_FILE_TMPDIR/www
-    export HTTP_LOG=$BATS_FILE_TMPDIR/http.log
     mkdir -p "$WWW"
     head -c 1000 /dev/urandom >"$WWW/thousand.bin"
-    make_web_pki || return 1
-    export WEB_CA=$BATS_FILE_TMPDIR/web/ca.crt
-    start_server http || {
-        stop_servers
-        return 1
-    }
-    start_server https --cert "$BATS_FILE_TMPDIR/web/server.crt" \
-        --key "$BATS_FILE_TMPDIR/web/server.key" || {
-        stop_servers
-        return 1
-    }
-    export BASE=http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/http.port")
-    export TLS_BASE=https://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/https.port")
+    start_http_and_https || return 1
     export NET_REQUEST=${P11CERT_BUILD:-$P11CERT_SRC/build}/tests/net-request
 }
 
