@@ -9,7 +9,7 @@ BUILD   ?= build
 # the token profiles in tokens/).
 DATADIR ?= $(PREFIX)/share/p11cert
 
-PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson
+PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson libcurl
 CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 HARDEN  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
@@ -51,6 +51,11 @@ $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB_OBJS)
 $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+
+# net-request drives p11cert's own net layer: it links the program's objects.
+$(BUILD)/tests/net-request: tests/helpers/net-request.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
 $(BUILD)/tests/%.so: tests/helpers/modules/%.c
 	@mkdir -p $(dir $@)

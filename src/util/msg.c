@@ -146,3 +146,13 @@ void msg_stderr_restore(int saved)
     dup2(saved, STDERR_FILENO);
     close(saved);
 }
+
+void msg_size_text(size_t bytes, char *text, size_t len)
+{
+    if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+        snprintf(text, len, "%zu MiB", bytes / (1024 * 1024));
+    else if (bytes >= 1024 && bytes % 1024 == 0)
+        snprintf(text, len, "%zu KiB", bytes / 1024);
+    else
+        snprintf(text, len, "%zu bytes", bytes);
+}

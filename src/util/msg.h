@@ -4,6 +4,8 @@
 #ifndef P11CERT_MSG_H
 #define P11CERT_MSG_H
 
+#include <stddef.h>
+
 /* Exit statuses of CLI.md. */
 enum {
     EXIT_OK = 0,
@@ -46,6 +48,9 @@ void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * does nothing. */
 int msg_stderr_mute(void);
 void msg_stderr_restore(int saved);
+
+/* A size as an operator reads it: "16 MiB", "64 KiB" or "300 bytes". */
+void msg_size_text(size_t bytes, char *text, size_t len);
 
 /* OpenSSL's error queue drained into one short reason (the last, most
  * specific entry), for "what failed: why". Never NULL. */

@@ -18,6 +18,7 @@ struct check_request {
     int tls;                /* handshakes with the token key (needs the key) */
     const char *server;     /* --server HOST:PORT: check what a running server presents */
     const char *servername; /* SNI for it; NULL: the first domain, else HOST when a name */
+    int offline;            /* never fetch a missing issuer from its caIssuers URL */
 };
 
 struct check_inputs {
@@ -27,6 +28,7 @@ struct check_inputs {
 struct check_report {
     json_t *checks; /* [{name, ok, detail}] */
     int failed;
+    json_t *fetched; /* issuers fetched for the chain: [{url, subject, format}] */
 };
 
 void check_add(struct check_report *r, const char *name, int ok, const char *fmt, ...)
