@@ -196,7 +196,8 @@ void dns_check_domain(struct dns_resolver *r, const char *domain, const char *ta
             out->status =
                 look.state == DNS_NAME_NO_ANSWER ? DNS_CHECK_NO_ANSWER : DNS_CHECK_NO_RECORD;
             snprintf(out->detail, sizeof(out->detail), "%s",
-                     look.state == DNS_NAME_NXDOMAIN ? "no record: the name does not exist (NXDOMAIN)"
+                     look.state == DNS_NAME_NXDOMAIN
+                         ? "no record: the name does not exist (NXDOMAIN)"
                      : look.state == DNS_NAME_NODATA ? "no record: the name has no CNAME (NODATA)"
                                                      : look.why);
             return;

@@ -355,8 +355,8 @@ static int parse_line(const char *text, size_t len, struct dns_tsig_key *key, ch
                  "or one line " LINE_FORM);
         return -1;
     }
-    if (take_algorithm((struct span){text, (size_t)(first - text)}, key, reason,
-                       sizeof(reason)) < 0 ||
+    if (take_algorithm((struct span){text, (size_t)(first - text)}, key, reason, sizeof(reason)) <
+            0 ||
         take_name((struct span){first + 1, (size_t)(second - first - 1)}, key, reason,
                   sizeof(reason)) < 0 ||
         take_secret((struct span){second + 1, (size_t)(end - second - 1)}, key, reason,

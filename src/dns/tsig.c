@@ -118,9 +118,8 @@ cleanup:
 /* The TSIG variables a MAC covers (RFC 8945 4.3.3): key name, class ANY,
  * TTL 0, algorithm name, time signed, fudge, error, other data (with its
  * length). Returns their length in out (room for 600 bytes). */
-static size_t tsig_variables(const struct dns_tsig_key *key, const uint8_t time6[6],
-                             unsigned fudge, unsigned error, const uint8_t *other,
-                             size_t other_len, uint8_t *out)
+static size_t tsig_variables(const struct dns_tsig_key *key, const uint8_t time6[6], unsigned fudge,
+                             unsigned error, const uint8_t *other, size_t other_len, uint8_t *out)
 {
     size_t n = name_wire(key->name, out);
 
@@ -180,7 +179,7 @@ int dns_tsig_sign(const struct dns_tsig_key *key, uint8_t *wire, size_t *len, si
     rr += 10;
     memcpy(rr, mac, *mac_len);
     rr += *mac_len;
-    memcpy(rr, wire, 2); /* original ID */
+    memcpy(rr, wire, 2);  /* original ID */
     memset(rr + 2, 0, 4); /* error, other length */
     *len += need;
     put16(wire + 10, get16(wire + 10) + 1);
@@ -234,8 +233,8 @@ void dns_tsig_verify(const struct dns_tsig_key *key, const uint8_t *wire, size_t
     out->present = 1;
     for (size_t i = 0; i < 7; i++)
         f[i] = i < ldns_rr_rd_count(rr) ? ldns_rr_rdf(rr, i) : NULL;
-    if (!f[0] || !f[1] || ldns_rdf_size(f[1]) != 6 || !f[2] || ldns_rdf_size(f[2]) != 2 ||
-        !f[3] || ldns_rdf_size(f[3]) < 2 || !f[4] || ldns_rdf_size(f[4]) != 2 || !f[5] ||
+    if (!f[0] || !f[1] || ldns_rdf_size(f[1]) != 6 || !f[2] || ldns_rdf_size(f[2]) != 2 || !f[3] ||
+        ldns_rdf_size(f[3]) < 2 || !f[4] || ldns_rdf_size(f[4]) != 2 || !f[5] ||
         ldns_rdf_size(f[5]) != 2 || !f[6] || ldns_rdf_size(f[6]) < 2) {
         snprintf(out->why, sizeof(out->why), "its TSIG record is malformed");
         goto cleanup;

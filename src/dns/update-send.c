@@ -84,8 +84,8 @@ static struct sockaddr_storage *server_address(const struct dns_server *server, 
 {
     ldns_rdf *addr = ldns_rdf_new_frm_str(
         server->family == AF_INET ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, server->addr);
-    struct sockaddr_storage *ss = addr ? ldns_rdf2native_sockaddr_storage(addr, server->port, len)
-                                       : NULL;
+    struct sockaddr_storage *ss =
+        addr ? ldns_rdf2native_sockaddr_storage(addr, server->port, len) : NULL;
 
     ldns_rdf_deep_free(addr);
     return ss;
@@ -126,9 +126,9 @@ int dns_update_send(const struct dns_update *u, const struct dns_server *server,
         reply = NULL;
         goto cleanup;
     }
-    if (ldns_wire2pkt(&pkt, reply, reply_len) != LDNS_STATUS_OK || ldns_pkt_id(pkt) !=
-                                                                        (wire[0] << 8 | wire[1]) ||
-        !ldns_pkt_qr(pkt) || ldns_pkt_get_opcode(pkt) != LDNS_PACKET_UPDATE) {
+    if (ldns_wire2pkt(&pkt, reply, reply_len) != LDNS_STATUS_OK ||
+        ldns_pkt_id(pkt) != (wire[0] << 8 | wire[1]) || !ldns_pkt_qr(pkt) ||
+        ldns_pkt_get_opcode(pkt) != LDNS_PACKET_UPDATE) {
         snprintf(why, why_len, "%s port %u sent something that is not the answer to the update",
                  server->addr, (unsigned)server->port);
         goto cleanup;

@@ -168,12 +168,12 @@ int dns_update_add(struct dns_update *u, const char *name, uint32_t ttl, const c
         snprintf(why, why_len, "a record to add needs its type and data");
         return -1;
     }
-    return push(u->updates, make_rr(u, name, type, rdata, LDNS_RR_CLASS_IN, ttl, why, why_len),
-                why, why_len);
+    return push(u->updates, make_rr(u, name, type, rdata, LDNS_RR_CLASS_IN, ttl, why, why_len), why,
+                why_len);
 }
 
-int dns_update_delete(struct dns_update *u, const char *name, const char *type,
-                      const char *rdata, char *why, size_t why_len)
+int dns_update_delete(struct dns_update *u, const char *name, const char *type, const char *rdata,
+                      char *why, size_t why_len)
 {
     ldns_rr_class cls = rdata ? LDNS_RR_CLASS_NONE : LDNS_RR_CLASS_ANY;
 
@@ -184,8 +184,8 @@ int dns_update_delete(struct dns_update *u, const char *name, const char *type,
     return push(u->updates, make_rr(u, name, type, rdata, cls, 0, why, why_len), why, why_len);
 }
 
-int dns_update_txt(struct dns_update *u, int add, const char *name, uint32_t ttl,
-                   const char *value, char *why, size_t why_len)
+int dns_update_txt(struct dns_update *u, int add, const char *name, uint32_t ttl, const char *value,
+                   char *why, size_t why_len)
 {
     char quoted[2 * 255 + 3];
     size_t n = 0;

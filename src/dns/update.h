@@ -44,14 +44,14 @@ int dns_update_add(struct dns_update *u, const char *name, uint32_t ttl, const c
 /* Deletes one record (rdata given), the RRset of a type (rdata NULL), or
  * every RRset at the name (type and rdata NULL; a zone's apex keeps its SOA
  * and NS). */
-int dns_update_delete(struct dns_update *u, const char *name, const char *type,
-                      const char *rdata, char *why, size_t why_len);
+int dns_update_delete(struct dns_update *u, const char *name, const char *type, const char *rdata,
+                      char *why, size_t why_len);
 
 /* dns-01: adds (add 1) or deletes (add 0) the TXT record holding value (at
  * most 255 bytes, quoted here) at name, leaving the name's other TXT
  * records alone. */
-int dns_update_txt(struct dns_update *u, int add, const char *name, uint32_t ttl,
-                   const char *value, char *why, size_t why_len);
+int dns_update_txt(struct dns_update *u, int add, const char *name, uint32_t ttl, const char *value,
+                   char *why, size_t why_len);
 
 /* Records added and deleted so far (0: nothing to send). */
 size_t dns_update_changes(const struct dns_update *u);

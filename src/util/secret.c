@@ -19,7 +19,6 @@
 
 #define SOURCE_USAGE "(use prompt, file:PATH, env:NAME or fd:N)"
 
-
 int secret_source_parse(const char *text, int allow_bare_path, struct secret_source *out, char *why,
                         size_t why_len)
 {
@@ -222,8 +221,8 @@ static int read_secret(const struct secret_source *src, const char *what, size_t
         if (len == -1)
             errorf("cannot read the %s from file \"%s\": %s", what, src->path, strerror(errno));
         else if (len == -2)
-            errorf("cannot read the %s from file \"%s\": %s longer than %zu bytes", what,
-                   src->path, longer, max);
+            errorf("cannot read the %s from file \"%s\": %s longer than %zu bytes", what, src->path,
+                   longer, max);
         else if (len == 0)
             errorf("cannot read the %s from file \"%s\": the file is empty", what, src->path);
         break;
