@@ -28,7 +28,7 @@ static const struct command commands[] = {
      NEEDS_TOKEN | NEEDS_LOGIN | NEEDS_RW_SESSION},
     {"check", cmd_check, "check a certificate, its chain, its names and its token key",
      NEEDS_TOKEN | NEEDS_LOGIN},
-    {"dns", cmd_dns, "CNAME records for custom domains, and a live check of them", NEEDS_NO_TOKEN},
+    {"dns", cmd_dns, "CNAME records for custom domains: text, live check, update", NEEDS_NO_TOKEN},
     /* server-config logs in once to prove the PIN it writes for the server. */
     {"server-config", cmd_server_config,
      "configure nginx, Apache or stunnel to serve TLS with a token key", NEEDS_TOKEN | NEEDS_LOGIN},

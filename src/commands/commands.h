@@ -19,5 +19,6 @@ int cmd_server_config(struct cli *cli, int argc, char **argv);
 /* dns's subcommands (dns.c lists them). */
 int dns_cmd_records(struct cli *cli, int argc, char **argv);
 int dns_cmd_check(struct cli *cli, int argc, char **argv);
+int dns_cmd_apply(struct cli *cli, int argc, char **argv);
 
 #endif
