@@ -12,10 +12,8 @@
 #include <openssl/rsa.h>
 
 #include "util/msg.h"
+#include "signer/internal.h"
 #include "signer/pubkey.h"
-
-/* Large enough for RSA 8192 and every curve. */
-#define SIGNATURE_MAX 1024
 
 static const EVP_MD *hash_by_name(const char *name)
 {
@@ -133,8 +131,7 @@ cleanup:
     return ret;
 }
 
-/* CKM_ECDSA returns r||s; X.509 wants a DER ECDSA-Sig-Value. */
-static int ecdsa_to_der(unsigned char *sig, CK_ULONG *sig_len)
+int signer_ecdsa_to_der(unsigned char *sig, CK_ULONG *sig_len)
 {
     ECDSA_SIG *ecdsa = ECDSA_SIG_new();
     CK_ULONG half = *sig_len / 2;
@@ -175,9 +172,8 @@ static CK_MECHANISM_TYPE pkcs11_hash(const EVP_MD *md, CK_RSA_PKCS_MGF_TYPE *mgf
     }
 }
 
-/* Signs tbs on the token; sig holds SIGNATURE_MAX bytes. */
-static int sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, unsigned char *sig,
-                    CK_ULONG *sig_len)
+int signer_sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, unsigned char *sig,
+                    CK_ULONG *sig_len, int der_ecdsa)
 {
     unsigned char hash[EVP_MAX_MD_SIZE], input[EVP_MAX_MD_SIZE + 32];
     unsigned int hash_len = 0;
@@ -197,7 +193,7 @@ static int sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, 
     if (type == CKK_EC) {
         mech.mechanism = CKM_ECDSA;
         return token_sign(s->ctx, s->key->priv, &mech, hash, hash_len, sig, sig_len) < 0 ||
-                       ecdsa_to_der(sig, sig_len) < 0
+                       (der_ecdsa && signer_ecdsa_to_der(sig, sig_len) < 0)
                    ? -1
                    : 0;
     }
@@ -229,7 +225,7 @@ int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, int *verified,
         errorf("cannot make a test message: %s", msg_openssl_reason());
         goto cleanup;
     }
-    if (sign_tbs(s, data, sizeof(data), sig, &sig_len) < 0)
+    if (signer_sign_tbs(s, data, sizeof(data), sig, &sig_len, 1) < 0)
         goto cleanup;
     if (EVP_DigestVerifyInit(mctx, &pctx, s->md, NULL, verify_key) <= 0 ||
         (s->pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
@@ -272,7 +268,7 @@ int signer_sign_request(struct signer *s, X509_REQ *req)
     tbs_len = i2d_re_X509_REQ_tbs(req, &tbs);
     if (tbs_len <= 0)
         goto openssl_error;
-    if (sign_tbs(s, tbs, (size_t)tbs_len, sig, &sig_len) < 0)
+    if (signer_sign_tbs(s, tbs, (size_t)tbs_len, sig, &sig_len, 1) < 0)
         goto cleanup;
     if (set_bit_string(bits, sig, sig_len) < 0)
         goto openssl_error;
@@ -310,7 +306,7 @@ int signer_sign_certificate(struct signer *s, X509 *cert)
     tbs_len = i2d_re_X509_tbs(cert, &tbs);
     if (tbs_len <= 0)
         goto openssl_error;
-    if (sign_tbs(s, tbs, (size_t)tbs_len, sig, &sig_len) < 0)
+    if (signer_sign_tbs(s, tbs, (size_t)tbs_len, sig, &sig_len, 1) < 0)
         goto cleanup;
     if (set_bit_string((ASN1_BIT_STRING *)outer_sig, sig, sig_len) < 0)
         goto openssl_error;
