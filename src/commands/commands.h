@@ -18,5 +18,6 @@ int cmd_dns(struct cli *cli, int argc, char **argv);
 /* dns's subcommands (dns.c lists them). */
 int dns_cmd_records(struct cli *cli, int argc, char **argv);
 int dns_cmd_check(struct cli *cli, int argc, char **argv);
+int dns_cmd_apply(struct cli *cli, int argc, char **argv);
 
 #endif

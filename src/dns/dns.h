@@ -1,7 +1,9 @@
 /* The dns layer: custom domains pointed at a service endpoint with CNAME
  * records. The endpoints file (region -> host, pure parsing in
  * dns/endpoints.c), the records and their zone-file text (ldns, in
- * dns/records.c) and live checks against a resolver (ldns, in dns/query.c).
+ * dns/records.c), live checks against a resolver (ldns, in dns/query.c) and
+ * what one server holds (dns/lookup.c). RFC 2136 updates and their TSIG
+ * keys are dns/update.h and dns/tsig.h.
  * Nothing here parses argv or prints: workflow/domains.c and the dns
  * commands do. */
 #ifndef P11CERT_DNS_H
@@ -146,5 +148,41 @@ void dns_check_domain(struct dns_resolver *r, const char *domain, const char *ta
 
 /* "target", "elsewhere", "no_record", "no_answer". */
 const char *dns_check_status_name(enum dns_check_status status);
+
+/* ---- what one server holds (dns/lookup.c) ---- */
+
+enum dns_name_state {
+    DNS_NAME_CNAME,     /* a CNAME: where it points is in cname */
+    DNS_NAME_NXDOMAIN,  /* the name does not exist */
+    DNS_NAME_NODATA,    /* it exists (or has names below it), with no CNAME */
+    DNS_NAME_NO_ANSWER, /* timeout, network error, SERVFAIL, REFUSED...: why says */
+};
+
+struct dns_lookup {
+    enum dns_name_state state;
+    char cname[DNS_NAME_SIZE]; /* DNS_NAME_CNAME: the target, normalized */
+    char why[384];
+};
+
+/* Asks r for name's own CNAME (not followed). Never fails: the outcome is
+ * in out. */
+void dns_lookup_cname(struct dns_resolver *r, const char *name, struct dns_lookup *out);
+
+/* A type of the data at name, such as "A" ("" when there is none: the name
+ * only has names below it), from an ANY query (a server may answer one
+ * RRset of several). Returns 0, or -1 with why. */
+int dns_lookup_data_type(struct dns_resolver *r, const char *name, char type[16], char *why,
+                         size_t why_len);
+
+/* The zone that holds name on that server, found by asking for SOA records
+ * from name upwards (only authoritative answers count), and its serial.
+ * Returns 0, or -1 with why. */
+int dns_find_zone(struct dns_resolver *r, const char *name, char zone[DNS_NAME_SIZE],
+                  uint32_t *serial, char *why, size_t why_len);
+
+/* The serial of zone's SOA, which the server must serve with authority.
+ * Returns 0, or -1 with why. */
+int dns_zone_serial(struct dns_resolver *r, const char *zone, uint32_t *serial, char *why,
+                    size_t why_len);
 
 #endif

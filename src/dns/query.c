@@ -4,6 +4,7 @@
  * dead server is reported within seconds; one that never answered is not
  * asked again. */
 #include "dns/dns.h"
+#include "dns/internal.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -149,87 +150,6 @@ const char *dns_check_status_name(enum dns_check_status status)
     }
 }
 
-/* A dname's text, lower-cased, without the trailing dot. */
-static void dname_text(const ldns_rdf *dname, char out[DNS_NAME_SIZE])
-{
-    char *text = ldns_rdf2str(dname);
-    size_t len = text ? strlen(text) : 0;
-
-    if (len > 1 && text[len - 1] == '.')
-        len--;
-    if (len >= DNS_NAME_SIZE)
-        len = DNS_NAME_SIZE - 1;
-    for (size_t i = 0; i < len; i++)
-        out[i] = (char)(text[i] >= 'A' && text[i] <= 'Z' ? text[i] - 'A' + 'a' : text[i]);
-    out[len] = '\0';
-    free(text);
-}
-
-enum hop {
-    HOP_CNAME,     /* next holds the CNAME's target */
-    HOP_NXDOMAIN,  /* the name does not exist */
-    HOP_NODATA,    /* it exists, with no CNAME */
-    HOP_NO_ANSWER, /* why says why */
-};
-
-/* One CNAME query for name. */
-static enum hop ask(struct dns_resolver *r, const char *name, char next[DNS_NAME_SIZE], char *why,
-                    size_t why_len)
-{
-    ldns_rdf *qname = NULL;
-    ldns_pkt *pkt = NULL;
-    ldns_rr_list *answers = NULL;
-    ldns_status status;
-    ldns_pkt_rcode rcode;
-    enum hop hop = HOP_NO_ANSWER;
-    char text[DNS_NAME_SIZE + 1];
-
-    snprintf(text, sizeof(text), "%.253s.", name);
-    qname = ldns_dname_new_frm_str(text);
-    if (!qname) {
-        snprintf(why, why_len, "cannot make a query for %.253s", name);
-        return HOP_NO_ANSWER;
-    }
-    status =
-        ldns_resolver_send(&pkt, r->ldns, qname, LDNS_RR_TYPE_CNAME, LDNS_RR_CLASS_IN, LDNS_RD);
-    if (status != LDNS_STATUS_OK || !pkt) {
-        snprintf(why, why_len, "no answer from %s (%d tries, %d s each): %s", r->desc,
-                 DNS_QUERY_TRIES, DNS_QUERY_TIMEOUT,
-                 status == LDNS_STATUS_NETWORK_ERR ? "timed out, or the server is unreachable"
-                                                   : ldns_get_errorstr_by_id(status));
-        /* A server that never answered is not asked again: a dead server
-         * costs one timeout, not one per domain. */
-        if (!r->answered)
-            snprintf(r->dead, sizeof(r->dead), "%.250s", why);
-        goto cleanup;
-    }
-    r->answered = 1;
-    rcode = ldns_pkt_get_rcode(pkt);
-    if (rcode == LDNS_RCODE_NXDOMAIN) {
-        hop = HOP_NXDOMAIN;
-        goto cleanup;
-    }
-    if (rcode != LDNS_RCODE_NOERROR) {
-        ldns_lookup_table *entry = ldns_lookup_by_id(ldns_rcodes, (int)rcode);
-
-        snprintf(why, why_len, "%s answered %s", r->desc, entry ? entry->name : "an error");
-        goto cleanup;
-    }
-    answers =
-        ldns_pkt_rr_list_by_name_and_type(pkt, qname, LDNS_RR_TYPE_CNAME, LDNS_SECTION_ANSWER);
-    if (!answers || ldns_rr_list_rr_count(answers) == 0) {
-        hop = HOP_NODATA;
-        goto cleanup;
-    }
-    dname_text(ldns_rr_rdf(ldns_rr_list_rr(answers, 0), 0), next);
-    hop = HOP_CNAME;
-cleanup:
-    ldns_rr_list_deep_free(answers);
-    ldns_pkt_free(pkt);
-    ldns_rdf_deep_free(qname);
-    return hop;
-}
-
 /* " (via a., b.)" for the names before the last of a chain, or "". */
 static void describe_via(char chain[][DNS_NAME_SIZE], size_t hops, char *out, size_t out_len)
 {
@@ -262,29 +182,28 @@ static void conclude(struct dns_check *out, enum dns_check_status status,
 void dns_check_domain(struct dns_resolver *r, const char *domain, const char *target,
                       struct dns_check *out)
 {
-    char chain[DNS_CHAIN_MAX][DNS_NAME_SIZE], why[384];
+    char chain[DNS_CHAIN_MAX][DNS_NAME_SIZE];
     const char *name = domain;
     size_t hops = 0;
     int loop = 0;
 
     memset(out, 0, sizeof(*out));
-    if (r->dead[0]) {
-        out->status = DNS_CHECK_NO_ANSWER;
-        snprintf(out->detail, sizeof(out->detail), "not asked: %s", r->dead);
-        return;
-    }
     for (;;) {
-        enum hop hop = ask(r, name, chain[hops], why, sizeof(why));
+        struct dns_lookup look;
 
-        if (hops == 0 && hop != HOP_CNAME) {
-            out->status = hop == HOP_NO_ANSWER ? DNS_CHECK_NO_ANSWER : DNS_CHECK_NO_RECORD;
+        dns_lookup_cname(r, name, &look);
+        if (hops == 0 && look.state != DNS_NAME_CNAME) {
+            out->status =
+                look.state == DNS_NAME_NO_ANSWER ? DNS_CHECK_NO_ANSWER : DNS_CHECK_NO_RECORD;
             snprintf(out->detail, sizeof(out->detail), "%s",
-                     hop == HOP_NXDOMAIN ? "no record: the name does not exist (NXDOMAIN)"
-                     : hop == HOP_NODATA ? "no record: the name has no CNAME (NODATA)"
-                                         : why);
+                     look.state == DNS_NAME_NXDOMAIN
+                         ? "no record: the name does not exist (NXDOMAIN)"
+                     : look.state == DNS_NAME_NODATA ? "no record: the name has no CNAME (NODATA)"
+                                                     : look.why);
             return;
         }
-        if (hop != HOP_CNAME) {
+        snprintf(chain[hops], DNS_NAME_SIZE, "%s", look.cname);
+        if (look.state != DNS_NAME_CNAME) {
             /* The chain ends at the name asked last, which is not the target
              * (or cannot be followed further: an authoritative server
              * refuses names outside its zones). */

@@ -19,9 +19,6 @@
 
 #define SOURCE_USAGE "(use prompt, file:PATH, env:NAME or fd:N)"
 
-/* Room for SECRET_MAX bytes, a '\r', and one more to notice a longer line. */
-#define LINE_CAP (SECRET_MAX + 2)
-
 int secret_source_parse(const char *text, int allow_bare_path, struct secret_source *out, char *why,
                         size_t why_len)
 {
@@ -106,9 +103,10 @@ int secret_source_parse(const char *text, int allow_bare_path, struct secret_sou
 }
 
 /* Reads one line, byte by byte so nothing past the newline is consumed (an
- * inherited descriptor may carry more). Returns its length without "\r\n",
- * -1 with errno on a read error, -2 when longer than SECRET_MAX. */
-static long read_line(int fd, char *buf)
+ * inherited descriptor may carry more), or with whole everything to the end.
+ * buf holds max + 2 bytes. Returns the length without a line's "\r\n", -1
+ * with errno on a read error, -2 when longer than max. */
+static long read_fd(int fd, char *buf, size_t max, int whole)
 {
     size_t n = 0;
     long ret;
@@ -122,18 +120,18 @@ static long read_line(int fd, char *buf)
             ret = -1;
             goto done;
         }
-        if (got == 0 || c == '\n')
+        if (got == 0 || (c == '\n' && !whole))
             break;
-        if (n == LINE_CAP - 1) {
+        if (n == max + 1) {
             ret = -2;
             goto done;
         }
         buf[n++] = c;
     }
-    if (n > 0 && buf[n - 1] == '\r')
+    if (n > 0 && buf[n - 1] == '\r' && !whole)
         n--;
     buf[n] = '\0';
-    ret = n > SECRET_MAX ? -2 : (long)n;
+    ret = n > max ? -2 : (long)n;
 done:
     OPENSSL_cleanse(&c, sizeof(c));
     return ret;
@@ -152,7 +150,7 @@ static int secret_take(struct secret *out, const char *buf, size_t len)
 }
 
 /* Echo goes off for the read and back on before any return. */
-static long read_prompt(const char *what, char *buf, int *tty_missing)
+static long read_prompt(const char *what, char *buf, size_t max, int *tty_missing)
 {
     struct termios saved, quiet;
     long len = -1;
@@ -172,7 +170,7 @@ static long read_prompt(const char *what, char *buf, int *tty_missing)
     snprintf(prompt, sizeof(prompt), "Enter the %s: ", what);
     if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0 &&
         write(fd, prompt, strlen(prompt)) == (ssize_t)strlen(prompt)) {
-        len = read_line(fd, buf);
+        len = read_fd(fd, buf, max, 0);
         saved_errno = errno;
     } else {
         saved_errno = errno;
@@ -183,8 +181,13 @@ static long read_prompt(const char *what, char *buf, int *tty_missing)
     return len;
 }
 
-int secret_read(const struct secret_source *src, const char *what, struct secret *out)
+/* One line of at most max bytes, or with whole the full content (a prompt
+ * reads one line either way). */
+static int read_secret(const struct secret_source *src, const char *what, size_t max, int whole,
+                       struct secret *out)
 {
+    const char *longer = whole ? "it is" : "the first line is";
+    size_t cap = max + 3; /* max bytes, a '\r', one more to notice a longer line, the NUL */
     char *buf = NULL;
     long len = -1;
     int ret = -1, fd = -1, tty_missing = 0;
@@ -193,33 +196,33 @@ int secret_read(const struct secret_source *src, const char *what, struct secret
     out->data = NULL;
     out->len = 0;
     secret_protect_process();
-    buf = OPENSSL_zalloc(LINE_CAP + 1);
+    buf = OPENSSL_zalloc(cap);
     if (!buf) {
         errorf("cannot read the %s: out of memory", what);
         goto cleanup;
     }
     switch (src->kind) {
     case SECRET_SOURCE_PROMPT:
-        len = read_prompt(what, buf, &tty_missing);
+        len = read_prompt(what, buf, max, &tty_missing);
         if (tty_missing) {
             errorf("cannot read the %s: there is no terminal to prompt on", what);
             hintf("give it with another source: file:PATH, env:NAME or fd:N");
         } else if (len == -1) {
             errorf("cannot read the %s from the terminal: %s", what, strerror(errno));
         } else if (len == -2) {
-            errorf("cannot read the %s: longer than %d bytes", what, SECRET_MAX);
+            errorf("cannot read the %s: longer than %zu bytes", what, max);
         } else if (len == 0) {
             errorf("cannot read the %s: nothing was entered", what);
         }
         break;
     case SECRET_SOURCE_FILE:
         fd = open(src->path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-        len = fd < 0 ? -1 : read_line(fd, buf);
+        len = fd < 0 ? -1 : read_fd(fd, buf, max, whole);
         if (len == -1)
             errorf("cannot read the %s from file \"%s\": %s", what, src->path, strerror(errno));
         else if (len == -2)
-            errorf("cannot read the %s from file \"%s\": the first line is longer than %d bytes",
-                   what, src->path, SECRET_MAX);
+            errorf("cannot read the %s from file \"%s\": %s longer than %zu bytes", what, src->path,
+                   longer, max);
         else if (len == 0)
             errorf("cannot read the %s from file \"%s\": the file is empty", what, src->path);
         break;
@@ -229,21 +232,21 @@ int secret_read(const struct secret_source *src, const char *what, struct secret
             errorf("cannot read the %s: environment variable \"%s\" is not set", what, src->path);
         } else if (*value == '\0') {
             errorf("cannot read the %s: environment variable \"%s\" is empty", what, src->path);
-        } else if (strlen(value) > SECRET_MAX) {
-            errorf("cannot read the %s: environment variable \"%s\" is longer than %d bytes", what,
-                   src->path, SECRET_MAX);
+        } else if (strlen(value) > max) {
+            errorf("cannot read the %s: environment variable \"%s\" is longer than %zu bytes", what,
+                   src->path, max);
         } else {
             len = (long)strlen(value);
             memcpy(buf, value, (size_t)len);
         }
         break;
     case SECRET_SOURCE_FD:
-        len = read_line(src->fd, buf);
+        len = read_fd(src->fd, buf, max, whole);
         if (len == -1)
             errorf("cannot read the %s from descriptor %d: %s", what, src->fd, strerror(errno));
         else if (len == -2)
-            errorf("cannot read the %s from descriptor %d: longer than %d bytes", what, src->fd,
-                   SECRET_MAX);
+            errorf("cannot read the %s from descriptor %d: longer than %zu bytes", what, src->fd,
+                   max);
         else if (len == 0)
             errorf("cannot read the %s from descriptor %d: nothing to read", what, src->fd);
         break;
@@ -261,8 +264,18 @@ int secret_read(const struct secret_source *src, const char *what, struct secret
 cleanup:
     if (fd >= 0)
         close(fd);
-    OPENSSL_clear_free(buf, LINE_CAP + 1);
+    OPENSSL_clear_free(buf, cap);
     return ret;
+}
+
+int secret_read(const struct secret_source *src, const char *what, struct secret *out)
+{
+    return read_secret(src, what, SECRET_MAX, 0, out);
+}
+
+int secret_read_text(const struct secret_source *src, const char *what, struct secret *out)
+{
+    return read_secret(src, what, SECRET_TEXT_MAX, 1, out);
 }
 
 int secret_set(struct secret *out, const char *value)

@@ -1,4 +1,4 @@
-/* Secrets (PINs, passwords) and where they come from.
+/* Secrets (PINs, passwords, TSIG keys) and where they come from.
  *
  * A secret lives in one heap buffer, is wiped with OPENSSL_cleanse on every
  * path and the process is non-dumpable while one is held. A PIN never comes
@@ -40,6 +40,14 @@ int secret_source_parse(const char *text, int allow_bare_path, struct secret_sou
 /* Reads the secret. what names it in prompts and errors ("user PIN for
  * token \"x\""). Reports its own errors; returns 0 or -1. */
 int secret_read(const struct secret_source *src, const char *what, struct secret *out);
+
+/* Largest secret text accepted by secret_read_text. */
+#define SECRET_TEXT_MAX 4096
+
+/* Like secret_read, but the whole content of a file, a descriptor (to its
+ * end) or a variable, newlines and all, for secrets that are small files
+ * (a TSIG key clause); a prompt still reads one line. */
+int secret_read_text(const struct secret_source *src, const char *what, struct secret *out);
 
 /* Takes a copy of a secret given in memory (e.g. a URI's pin-value). */
 int secret_set(struct secret *out, const char *value);
