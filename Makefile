@@ -9,7 +9,7 @@ BUILD   ?= build
 # the token profiles in tokens/).
 DATADIR ?= $(PREFIX)/share/p11cert
 
-PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson
+PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson libcurl
 CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 HARDEN  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong

@@ -25,6 +25,16 @@ step() {
     printf '\n%s== %s%s\n' "$bold" "$*" "$plain"
 }
 
+# A random high port on which nothing listens (TCP or UDP): the demo needs
+# neither root nor a well-known port.
+free_port() {
+    local port=$((20000 + RANDOM % 40000))
+    while [ -n "$(ss -Hlntu "sport = :$port" 2>/dev/null)" ]; do
+        port=$((20000 + RANDOM % 40000))
+    done
+    echo "$port"
+}
+
 # Prints the command as an operator would type it, then runs it.
 run() {
     local arg shown=""
@@ -63,8 +73,12 @@ run openssl req -in request.csr -noout -verify -subject -nameopt compat
 step "3. The CA signs the request. A throwaway test CA (scripts/test-ca.sh) plays the vendor:"
 echo "it sends back a PKCS#7 (.p7b), a DER .cer, and its intermediate and root certificates"
 echo "as separate files, and p11cert takes them in any order."
+# Its certificates name where their issuers are published (AIA caIssuers):
+# a web server of the CA on this machine, started in step 5b.
+aia_port=$(free_port)
 mkdir -p vendor
-"$top/scripts/test-ca.sh" "$demo/ca" sign request.csr "$demo/vendor/reply" >/dev/null
+TEST_CA_AIA=http://127.0.0.1:$aia_port "$top/scripts/test-ca.sh" "$demo/ca" sign request.csr \
+    "$demo/vendor/reply" >/dev/null
 ls vendor/reply.p7b vendor/reply.cer vendor/reply-int1.crt vendor/reply-int2.crt vendor/reply-root.crt
 
 step "4. Convert whatever the CA sent to PEM: the format is read from the content."
@@ -78,6 +92,38 @@ run p11cert chain vendor/reply-root.crt vendor/reply-int1.crt developers.crt \
     vendor/reply-int2.crt --out chain.crt --fullchain fullchain.crt
 echo "-- checked by OpenSSL, independently:"
 run openssl verify -CAfile vendor/reply-root.crt -untrusted chain.crt developers.crt
+
+step "5b. Some CAs send only the leaf: p11cert fetches the intermediates from the caIssuers URLs."
+echo "The certificates name their issuer's URL; the CA's web server is python3 -m http.server"
+echo "on 127.0.0.1 port $aia_port here. The root is one you already trust (--trust)."
+aia_pid=
+stop_aia_server() {
+    if [ -n "$aia_pid" ]; then
+        kill "$aia_pid" 2>/dev/null || true
+        wait "$aia_pid" 2>/dev/null || true
+        aia_pid=
+    fi
+}
+trap stop_aia_server EXIT
+printf '%s$ %s%s\n' "$bold" \
+    "python3 -m http.server --bind 127.0.0.1 --directory ca/aia $aia_port &" "$plain"
+python3 -m http.server --bind 127.0.0.1 --directory "$demo/ca/aia" "$aia_port" \
+    >"$demo/aia-http.log" 2>&1 &
+aia_pid=$!
+for _ in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$aia_port") 2>/dev/null && break
+    sleep 0.1
+done
+run openssl x509 -in developers.crt -noout -ext authorityInfoAccess
+run p11cert chain developers.crt --trust vendor/reply-root.crt --out chain-from-aia.crt
+echo "-- checked by OpenSSL, independently, and the same as the chain built from every file:"
+run openssl verify -CAfile vendor/reply-root.crt -untrusted chain-from-aia.crt developers.crt
+run cmp chain.crt chain-from-aia.crt
+echo "-- what the web server was asked:"
+grep -o '"GET [^"]*"' "$demo/aia-http.log"
+stop_aia_server
+trap - EXIT
+echo "The web server is stopped."
 
 step "6. Store the certificate on the token beside its key (found by its public key)."
 run p11cert --pin-source file:pin import developers.crt --token "pkcs11:token=$token" \
@@ -113,11 +159,7 @@ mkdir -p "$knot_dir/db"
 echo "-- the zone example.com (SOA, NS and the records), checked by BIND, independently:"
 run named-checkzone example.com "$knot_dir/example.com.zone"
 
-# A random high port nothing listens on: the demo needs neither root nor port 53.
-knot_port=$((20000 + RANDOM % 40000))
-while [ -n "$(ss -Hlnu "sport = :$knot_port" 2>/dev/null)" ]; do
-    knot_port=$((20000 + RANDOM % 40000))
-done
+knot_port=$(free_port)
 cat >"$knot_dir/knot.conf" <<KNOTCONF
 server:
     listen: 127.0.0.1@$knot_port

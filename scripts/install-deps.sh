@@ -8,6 +8,8 @@ PACKAGES=(
     build-essential pkg-config clang-format
     # libraries p11cert links against (headers + pkg-config files)
     libssl-dev libp11-kit-dev libp11-dev libldns-dev libjansson-dev
+    # HTTP(S) for fetching missing issuers (AIA caIssuers) and ACME: libcurl on OpenSSL
+    libcurl4-openssl-dev
     # PKCS#11 runtime: p11-kit, its modules, OpenSSL and the libp11 engine
     openssl p11-kit p11-kit-modules libengine-pkcs11-openssl
     # test tokens and independent cross-check tools (pkcs11-tool, pkcs11-spy, certtool, p11tool)

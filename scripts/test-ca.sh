@@ -7,6 +7,14 @@
 #   scripts/test-ca.sh DIR sign CSR OUT_PREFIX  issue a leaf for CSR (making the
 #                                               CA first if DIR has none) and
 #                                               write the vendor replies
+#   scripts/test-ca.sh DIR leaf OUT URL [CA]    issue OUT.crt, a leaf of CA (default
+#                                               int2) whose caIssuers URL is URL
+#
+# With TEST_CA_AIA=BASE_URL (http://127.0.0.1:PORT), every certificate a CA
+# issues carries an Authority Information Access caIssuers URL BASE_URL/CA.cer
+# (int2's leaves name BASE_URL/int2.cer, int2 names BASE_URL/int1.cer, ...),
+# and DIR/aia/ holds what a server there would publish, for every CA:
+# CA.cer (DER), CA.pem (PEM), CA.p7c (PKCS#7 certs-only, DER).
 #
 # DIR holds, as PEM unless said otherwise:
 #   root.crt  int1.crt  int2.crt  leaf.crt leaf.key    root -> int1 -> int2 -> leaf
@@ -31,7 +39,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 DIR | $0 DIR sign CSR OUT_PREFIX" >&2
+    echo "usage: $0 DIR | $0 DIR sign CSR OUT_PREFIX | $0 DIR leaf OUT URL [CA]" >&2
     exit 2
 }
 
@@ -108,12 +116,44 @@ csr() {
     CA_DIR=$DIR openssl req -new -config "$DIR/ca.cnf" -key "$key" -subj "$subject" -out "$out" "$@"
 }
 
-# issue ISSUER CSR OUT EXTENSIONS DATES...: the issuer CA signs CSR.
+# issue ISSUER CSR OUT EXTENSIONS DATES...: the issuer CA signs CSR. The
+# caIssuers URL is $AIA_URL when set, else $TEST_CA_AIA/ISSUER.cer when that
+# is set, else there is none.
 issue() {
-    local issuer=$1 in=$2 out=$3 ext=$4
+    local issuer=$1 in=$2 out=$3 ext=$4 url ret=0
     shift 4
+    url=${AIA_URL:-}
+    if [ -z "$url" ] && [ -n "${TEST_CA_AIA:-}" ]; then
+        url=$TEST_CA_AIA/$issuer.cer
+    fi
+    if [ -z "$url" ]; then
+        CA_DIR=$DIR/$issuer openssl ca -batch -notext -preserveDN -config "$DIR/ca.cnf" \
+            -extensions "$ext" -in "$in" -out "$out" "$@" 2>/dev/null
+        return
+    fi
+    # The section's extensions and the URL, as an extension file of its own.
+    {
+        echo "[ with_aia ]"
+        sed -n "/^\[ $ext \]/,/^\[/p" "$DIR/ca.cnf" | grep -v '^\['
+        echo "authorityInfoAccess = caIssuers;URI:$url"
+    } >"$DIR/aia-ext.cnf"
     CA_DIR=$DIR/$issuer openssl ca -batch -notext -preserveDN -config "$DIR/ca.cnf" \
-        -extensions "$ext" -in "$in" -out "$out" "$@" 2>/dev/null
+        -extfile "$DIR/aia-ext.cnf" -extensions with_aia -in "$in" -out "$out" "$@" \
+        2>/dev/null || ret=$?
+    rm -f "$DIR/aia-ext.cnf"
+    return "$ret"
+}
+
+# publish: every CA's certificate under DIR/aia/, as DER, PEM and PKCS#7.
+publish() {
+    local d name
+    mkdir -p "$DIR/aia"
+    for d in "$DIR"/*/ca.crt; do
+        name=$(basename "$(dirname "$d")")
+        openssl x509 -in "$d" -outform DER -out "$DIR/aia/$name.cer"
+        openssl x509 -in "$d" -out "$DIR/aia/$name.pem"
+        openssl crl2pkcs7 -nocrl -certfile "$d" -outform DER -out "$DIR/aia/$name.p7c"
+    done
 }
 
 # selfsign NAME SUBJECT OUT DATES...: a self-signed root certificate of CA NAME.
@@ -228,10 +268,25 @@ make_ca() {
     openssl crl2pkcs7 -nocrl -outform DER -out "$DIR/empty.p7b"
 
     replies "$DIR/leaf" "$DIR/leaf.crt" "$DIR/leaf.key"
+    if [ -n "${TEST_CA_AIA:-}" ]; then
+        publish
+    fi
 }
 
 if [ "$#" -eq 0 ]; then
     make_ca
+    exit 0
+fi
+if [ "$1" = leaf ]; then
+    [ "$#" -ge 3 ] && [ "$#" -le 4 ] || usage
+    [ -e "$DIR/ca.cnf" ] || make_ca
+    DIR=$(cd "$DIR" && pwd)
+    out=$2
+    name=$(basename "$out")
+    csr "$DIR/leaf.key" "/O=p11cert test/CN=$name.example.com" "$out.csr" \
+        -addext "subjectAltName=DNS:$name.example.com"
+    AIA_URL=$3 issue "${4:-int2}" "$out.csr" "$out.crt" v3_leaf -days 365
+    rm -f "$out.csr"
     exit 0
 fi
 [ "$#" -eq 3 ] && [ "$1" = sign ] || usage

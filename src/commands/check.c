@@ -13,6 +13,7 @@ enum {
     OPT_DOMAIN,
     OPT_TLS,
     OPT_TRUST,
+    OPT_OFFLINE,
 };
 
 static const struct cli_option options[] = {
@@ -23,15 +24,18 @@ static const struct cli_option options[] = {
     {OPT_TLS, "tls", NULL, "TLS 1.2 and 1.3 handshakes in memory with the token key (needs --key)"},
     {OPT_TRUST, "trust", "FILE|system",
      "trust anchors for the chain (default: a self-signed root in --chain)"},
+    {OPT_OFFLINE, "offline", NULL, "never fetch a missing issuer from its caIssuers URL"},
     {0, NULL, NULL, NULL},
 };
 
 static const struct cli_spec spec = {
-    "--cert F [--chain F] [--key KEY-URI] [--domain NAME]... [--tls] [--trust FILE|system]",
+    "--cert F [--chain F] [--key KEY-URI] [--domain NAME]... [--tls] [--trust FILE|system] "
+    "[--offline]",
     "Checks a certificate bundle, one line per check: the certificate and the token key form\n"
     "a pair (same public key, and a fresh signature made on the token verifies), the chain\n"
-    "validates to its root, every --domain is covered by a SAN, the validity window holds\n"
-    "(a warning under 30 days left), serverAuth is allowed; --tls makes real handshakes.\n"
+    "validates to its root (an issuer --chain lacks is fetched from its caIssuers URL unless\n"
+    "--offline), every --domain is covered by a SAN, the validity window holds (a warning\n"
+    "under 30 days left), serverAuth is allowed; --tls makes real handshakes.\n"
     "Exits 0 only if every check passes.",
     options,
     0,
@@ -63,6 +67,9 @@ static int take(void *opts, int id, const char *arg)
     case OPT_TLS:
         a->req.tls = 1;
         return 0;
+    case OPT_OFFLINE:
+        a->req.offline = 1;
+        return 0;
     case OPT_DOMAIN:
         if (a->req.n_domains == CHECK_MAX_DOMAINS) {
             cli_usage_error("at most %d --domain", CHECK_MAX_DOMAINS);
@@ -91,7 +98,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 {
     struct check_args a;
     struct check_inputs in;
-    struct check_report report = {json_array(), 0};
+    struct check_report report = {json_array(), 0, json_array()};
     struct cli_args args;
     struct token_ctx ctx;
     P11KitUri *uri;
@@ -118,12 +125,14 @@ int cmd_check(struct cli *cli, int argc, char **argv)
         (ret = check_run(a.key ? &ctx : NULL, ctx.uri, &a.req, &in, &report)) != EXIT_OK)
         goto cleanup;
     if (cli->json)
-        json_out_print(json_pack("{s:b, s:O}", "ok", report.failed == 0, "checks", report.checks));
+        json_out_print(json_pack("{s:b, s:O, s:O}", "ok", report.failed == 0, "checks",
+                                 report.checks, "fetched", report.fetched));
     else
         print_report(&report);
     ret = report.failed ? EXIT_FAIL : EXIT_OK;
 cleanup:
     json_decref(report.checks);
+    json_decref(report.fetched);
     check_inputs_free(&in);
     token_ctx_free(&ctx);
     return ret;

@@ -74,7 +74,8 @@ int cli_parse_uint(const char *option, const char *text, unsigned long max, unsi
 
     /* strtoul would skip leading blanks and take a sign: only digits. */
     if (!text || !isdigit((unsigned char)*text)) {
-        cli_usage_error("%s wants a whole number, not \"%s\"", option, text ? text : "");
+        cli_usage_error("%s wants a whole number from 1 to %lu, not \"%s\"", option, max,
+                        text ? text : "");
         return -1;
     }
     value = strtoul(text, &end, 10);

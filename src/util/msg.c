@@ -114,3 +114,13 @@ const char *msg_openssl_reason(void)
     snprintf(fallback, sizeof(fallback), "OpenSSL error %08lx", last);
     return fallback;
 }
+
+void msg_size_text(size_t bytes, char *text, size_t len)
+{
+    if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+        snprintf(text, len, "%zu MiB", bytes / (1024 * 1024));
+    else if (bytes >= 1024 && bytes % 1024 == 0)
+        snprintf(text, len, "%zu KiB", bytes / 1024);
+    else
+        snprintf(text, len, "%zu bytes", bytes);
+}

@@ -4,6 +4,8 @@
 #ifndef P11CERT_MSG_H
 #define P11CERT_MSG_H
 
+#include <stddef.h>
+
 /* Exit statuses of CLI.md. */
 enum {
     EXIT_OK = 0,
@@ -38,6 +40,9 @@ void warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Detail for -v. */
 void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A size as an operator reads it: "16 MiB", "64 KiB" or "300 bytes". */
+void msg_size_text(size_t bytes, char *text, size_t len);
 
 /* OpenSSL's error queue drained into one short reason (the last, most
  * specific entry), for "what failed: why". Never NULL. */

@@ -12,16 +12,7 @@
 
 #include <openssl/crypto.h>
 
-/* "16 MiB", "64 KiB" or "300 bytes": the bound as an operator reads it. */
-static void size_words(size_t size, char *out, size_t out_len)
-{
-    if (size >= 1024 * 1024 && size % (1024 * 1024) == 0)
-        snprintf(out, out_len, "%zu MiB", size / (1024 * 1024));
-    else if (size >= 1024 && size % 1024 == 0)
-        snprintf(out, out_len, "%zu KiB", size / 1024);
-    else
-        snprintf(out, out_len, "%zu bytes", size);
-}
+#include "util/msg.h"
 
 int file_read_all(const char *path, size_t max, struct file_data *out, char *why, size_t why_len)
 {
@@ -49,7 +40,7 @@ int file_read_all(const char *path, size_t max, struct file_data *out, char *why
         goto cleanup;
     }
     if ((unsigned long long)st.st_size > max) {
-        size_words(max, bound, sizeof(bound));
+        msg_size_text(max, bound, sizeof(bound));
         snprintf(why, why_len, "larger than %s", bound);
         goto cleanup;
     }

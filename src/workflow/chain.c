@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/msg.h"
+#include "workflow/aia.h"
 #include "x509/decode.h"
 #include "x509/pool.h"
 
@@ -69,19 +70,22 @@ cleanup:
     return ret;
 }
 
-int chain_build(const struct chain_request *req, struct x509_path *path)
+int chain_build(const struct chain_request *req, struct x509_path *path, json_t *fetched)
 {
     struct x509_chain_request build = {0};
     struct x509_chain_diag diag;
     struct x509_bundle anchors = {0};
+    struct aia_fetcher aia;
     STACK_OF(X509) *certs = sk_X509_new_null();
     X509 *leaf = NULL;
-    int ret = EXIT_FAIL;
+    int ret = EXIT_FAIL, more = 1;
 
     memset(path, 0, sizeof(*path));
+    if (aia_fetcher_init(&aia, req->offline, fetched) != EXIT_OK)
+        goto cleanup;
     if (!certs) {
         errorf("out of memory");
-        return EXIT_FAIL;
+        goto cleanup;
     }
     if (read_inputs(req, certs, &leaf) < 0)
         goto cleanup;
@@ -92,11 +96,16 @@ int chain_build(const struct chain_request *req, struct x509_path *path)
     build.certs = certs;
     build.leaf = leaf;
     build.trust = anchors.certs;
-    if (x509_path_build(&build, path, &diag) < 0) {
-        errorf("%s", diag.why);
-        if (diag.hint[0])
-            hintf("%s", diag.hint);
-        goto cleanup;
+    build.fetched = aia.certs;
+    while (x509_path_build(&build, path, &diag) < 0) {
+        if (aia_fetch_missing(&aia, &diag, &more) != EXIT_OK)
+            goto cleanup;
+        if (!more) {
+            errorf("%s", diag.why);
+            if (diag.hint[0])
+                hintf("%s", diag.hint);
+            goto cleanup;
+        }
     }
     if (path->note[0])
         notef("%s", path->note);
@@ -104,6 +113,7 @@ int chain_build(const struct chain_request *req, struct x509_path *path)
         notef("%d roots to choose from: the path ends in \"%s\"", path->roots, path->root_name);
     ret = EXIT_OK;
 cleanup:
+    aia_fetcher_free(&aia);
     x509_bundle_free(&anchors);
     sk_X509_pop_free(certs, X509_free);
     return ret;

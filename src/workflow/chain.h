@@ -3,6 +3,8 @@
 #ifndef P11CERT_WORKFLOW_CHAIN_H
 #define P11CERT_WORKFLOW_CHAIN_H
 
+#include <jansson.h>
+
 #include "util/secret.h"
 #include "x509/chain.h"
 
@@ -12,12 +14,15 @@ struct chain_request {
     const char *leaf;  /* --leaf FILE, or NULL: the one input that issued no other */
     const char *trust; /* --trust FILE or "system", or NULL: self-signed inputs */
     const struct secret_source *password; /* for PKCS#12 inputs */
+    int offline;                          /* never fetch a missing issuer from its caIssuers URL */
 };
 
 /* Reads the inputs (with a leaf given, PEM files are pooled and only the
  * certificates a path can use are decoded), drops duplicates and builds
- * the path; a failure is reported naming the certificate. Returns the exit
- * status; free the path with x509_path_free in every case. */
-int chain_build(const struct chain_request *req, struct x509_path *path);
+ * the path, fetching missing issuers from caIssuers URLs (workflow/aia.h)
+ * unless offline; each fetch is appended to fetched (when not NULL). A
+ * failure is reported naming the certificate. Returns the exit status;
+ * free the path with x509_path_free in every case. */
+int chain_build(const struct chain_request *req, struct x509_path *path, json_t *fetched);
 
 #endif

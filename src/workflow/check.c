@@ -10,6 +10,7 @@
 
 #include "signer/libp11-key.h"
 #include "util/msg.h"
+#include "workflow/aia.h"
 #include "x509/chain.h"
 #include "x509/names.h"
 #include "x509/tls.h"
@@ -113,22 +114,38 @@ void check_tls(struct check_report *r, struct token_ctx *ctx, const struct token
     signer_libp11_key_free(&server_key);
 }
 
-/* The chain check; on success the path's intermediates and root for TLS. */
-static void check_chain(struct check_report *r, X509 *cert, STACK_OF(X509) *cas, const char *trust,
-                        STACK_OF(X509) **intermediates, X509 **root)
+/* The chain check, fetching missing issuers from their caIssuers URLs
+ * (unless offline); on success the path's intermediates and root for TLS. */
+static void check_chain(struct check_report *r, X509 *cert, STACK_OF(X509) *cas,
+                        const struct check_request *req, STACK_OF(X509) **intermediates,
+                        X509 **root)
 {
     struct x509_path path;
-    char why[1024];
+    struct x509_chain_diag diag;
+    struct aia_fetcher aia;
+    int more = 1;
 
-    if (x509_chain_build(cert, cas, trust, &path, why, sizeof(why)) < 0) {
-        check_add(r, "chain", 0, "%s", why);
+    if (aia_fetcher_init(&aia, req->offline, r->fetched) != EXIT_OK) {
+        check_add(r, "chain", 0, "out of memory");
         return;
     }
-    check_add(r, "chain", 1, "validates to %s (%d certificate(s))", path.root_name,
-              sk_X509_num(path.certs));
+    while (x509_chain_build(cert, cas, aia.certs, req->trust, &path, &diag) < 0) {
+        if (aia_fetch_missing(&aia, &diag, &more) != EXIT_OK) {
+            check_add(r, "chain", 0, "%s: its issuer could not be fetched (see above)", diag.why);
+            goto cleanup;
+        }
+        if (!more) {
+            check_add(r, "chain", 0, "%s", diag.why);
+            goto cleanup;
+        }
+    }
+    check_add(r, "chain", 1, "validates to %s (%d certificate(s)%s)", path.root_name,
+              sk_X509_num(path.certs), aia.count ? ", issuers fetched from caIssuers URLs" : "");
     *intermediates = x509_path_intermediates(&path);
     *root = x509_path_root(&path);
     x509_path_free(&path);
+cleanup:
+    aia_fetcher_free(&aia);
 }
 
 int check_read(const struct check_request *req, struct check_inputs *in)
@@ -162,7 +179,7 @@ int check_run(struct token_ctx *ctx, P11KitUri *key_uri, const struct check_requ
             goto cleanup;
         check_key_pair(r, &signer, cert);
     }
-    check_chain(r, cert, in->chain.certs, req->trust, &intermediates, &root);
+    check_chain(r, cert, in->chain.certs, req, &intermediates, &root);
     for (size_t i = 0; i < req->n_domains; i++)
         check_name(r, cert, req->domains[i]);
     check_validity(r, cert);

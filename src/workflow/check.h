@@ -15,7 +15,8 @@ struct check_request {
     const char *cert, *chain, *trust; /* files; trust may be "system" */
     const char *domains[CHECK_MAX_DOMAINS];
     size_t n_domains;
-    int tls; /* handshakes with the token key (needs the key) */
+    int tls;     /* handshakes with the token key (needs the key) */
+    int offline; /* never fetch a missing issuer from its caIssuers URL */
 };
 
 struct check_inputs {
@@ -25,6 +26,7 @@ struct check_inputs {
 struct check_report {
     json_t *checks; /* [{name, ok, detail}] */
     int failed;
+    json_t *fetched; /* issuers fetched for the chain: [{url, subject, format}] */
 };
 
 void check_add(struct check_report *r, const char *name, int ok, const char *fmt, ...)

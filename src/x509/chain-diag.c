@@ -53,7 +53,26 @@ static X509 *untrusted_root_for(STACK_OF(X509) *set_aside, X509 *cert)
     return NULL;
 }
 
-void x509_chain_diagnose(X509_STORE_CTX *ctx, STACK_OF(X509) *set_aside, struct x509_chain_diag *d)
+/* Whether cert is one of certs (the same object, not an equal one). */
+static int holds(STACK_OF(X509) *certs, X509 *cert)
+{
+    for (int i = 0; i < sk_X509_num(certs); i++)
+        if (sk_X509_value(certs, i) == cert)
+            return 1;
+    return 0;
+}
+
+/* cur when it is the request's own (the leaf, an input, a fetched one),
+ * which outlives the store that found it. */
+static X509 *borrowed(const struct x509_chain_request *req, X509 *cur)
+{
+    if (cur && (cur == req->leaf || holds(req->certs, cur) || holds(req->fetched, cur)))
+        return cur;
+    return NULL;
+}
+
+void x509_chain_diagnose(X509_STORE_CTX *ctx, const struct x509_chain_request *req,
+                         STACK_OF(X509) *set_aside, struct x509_chain_diag *d)
 {
     int err = X509_STORE_CTX_get_error(ctx);
     X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
@@ -81,6 +100,8 @@ void x509_chain_diagnose(X509_STORE_CTX *ctx, STACK_OF(X509) *set_aside, struct 
             free(s);
         } else {
             snprintf(d->why, sizeof(d->why), "no issuer found for %s", what);
+            if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+                d->stuck = borrowed(req, cur);
             if (cur && (root = untrusted_root_for(set_aside, cur)) != NULL) {
                 char *s = x509_subject_text(root);
                 snprintf(d->hint, sizeof(d->hint),
@@ -108,6 +129,16 @@ void x509_chain_diagnose(X509_STORE_CTX *ctx, STACK_OF(X509) *set_aside, struct 
         snprintf(d->why, sizeof(d->why), "the leaf %s is self-signed and not trusted", what);
         break;
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        if (cur && holds(req->fetched, cur)) {
+            /* A root that came over the network vouches for nothing. */
+            snprintf(d->why, sizeof(d->why),
+                     "the path ends in %s, a self-signed root fetched from a caIssuers URL: "
+                     "a fetched root is never trusted",
+                     what);
+            snprintf(d->hint, sizeof(d->hint),
+                     "give the root as a FILE, or --trust FILE|system if you trust it");
+            break;
+        }
         snprintf(d->why, sizeof(d->why),
                  "the path ends in %s, a self-signed root that is not trusted", what);
         snprintf(d->hint, sizeof(d->hint),

@@ -11,9 +11,10 @@
  * not a CA. NULL with diag (when not NULL) saying why. */
 X509 *x509_find_leaf(STACK_OF(X509) *certs, int allow_ca, struct x509_chain_diag *diag);
 
-/* Fills d from a failed X509_verify_cert; set_aside holds the self-signed
- * inputs --trust did not trust, for the hint. */
-void x509_chain_diagnose(X509_STORE_CTX *ctx, STACK_OF(X509) *set_aside, struct x509_chain_diag *d);
+/* Fills d from a failed X509_verify_cert of req; set_aside holds the
+ * self-signed inputs --trust did not trust, for the hint. */
+void x509_chain_diagnose(X509_STORE_CTX *ctx, const struct x509_chain_request *req,
+                         STACK_OF(X509) *set_aside, struct x509_chain_diag *d);
 
 /* cert's subject in RFC 4514 text; malloc'd. */
 char *x509_subject_text(X509 *cert);

@@ -95,6 +95,7 @@ int x509_path_build(const struct x509_chain_request *req, struct x509_path *path
 
     memset(path, 0, sizeof(*path));
     diag->why[0] = diag->hint[0] = '\0';
+    diag->stuck = NULL;
     if (!anchors || !untrusted || !set_aside || !excluded) {
         snprintf(diag->why, sizeof(diag->why), "cannot build the path: out of memory");
         goto cleanup;
@@ -117,6 +118,8 @@ int x509_path_build(const struct x509_chain_request *req, struct x509_path *path
     }
     for (int i = 0; req->trust && i < sk_X509_num(req->trust); i++)
         sk_X509_push(anchors, sk_X509_value(req->trust, i));
+    for (int i = 0; req->fetched && i < sk_X509_num(req->fetched); i++)
+        sk_X509_push(untrusted, sk_X509_value(req->fetched, i));
 
     for (int attempt = 0; attempt < MAX_ATTEMPTS && !done; attempt++) {
         X509_STORE_CTX_free(ctx);
@@ -131,7 +134,7 @@ int x509_path_build(const struct x509_chain_request *req, struct x509_path *path
         if (X509_verify_cert(ctx) > 0 || req->order_only)
             done = 1;
         else if (!retry_without(ctx, anchors, excluded, path)) {
-            x509_chain_diagnose(ctx, set_aside, diag);
+            x509_chain_diagnose(ctx, req, set_aside, diag);
             goto cleanup;
         }
     }
@@ -161,42 +164,42 @@ cleanup:
     return ret;
 }
 
-int x509_chain_build(X509 *cert, STACK_OF(X509) *cas, const char *trust, struct x509_path *path,
-                     char *why, size_t why_len)
+int x509_chain_build(X509 *cert, STACK_OF(X509) *cas, STACK_OF(X509) *fetched, const char *trust,
+                     struct x509_path *path, struct x509_chain_diag *diag)
 {
     struct x509_chain_request req = {0};
-    struct x509_chain_diag diag;
     struct x509_bundle anchors = {0};
     STACK_OF(X509) *own = NULL;
     int ret = -1;
 
     memset(path, 0, sizeof(*path));
+    memset(diag, 0, sizeof(*diag));
     req.certs = cas;
     req.leaf = cert;
+    req.fetched = fetched;
     if (trust && strcmp(trust, "system") == 0) {
         req.trust_system = 1;
     } else if (trust) {
         if (x509_decode_file(trust, NULL, &anchors) < 0) {
-            snprintf(why, why_len, "cannot read the trust anchors in \"%s\"", trust);
+            snprintf(diag->why, sizeof(diag->why), "cannot read the trust anchors in \"%s\"",
+                     trust);
             return -1;
         }
         req.trust = anchors.certs;
     }
     if (!req.certs && !(req.certs = sk_X509_new_null())) {
-        snprintf(why, why_len, "out of memory");
+        snprintf(diag->why, sizeof(diag->why), "out of memory");
         goto cleanup;
     }
     /* A self-signed certificate given alone is its own root. */
     if (!trust && sk_X509_num(req.certs) == 0 && (X509_get_extension_flags(cert) & EXFLAG_SS)) {
         if (!(req.trust = own = sk_X509_new_null()) || !sk_X509_push(own, cert)) {
-            snprintf(why, why_len, "out of memory");
+            snprintf(diag->why, sizeof(diag->why), "out of memory");
             goto cleanup;
         }
     }
-    if (x509_path_build(&req, path, &diag) < 0) {
-        snprintf(why, why_len, "%s", diag.why);
+    if (x509_path_build(&req, path, diag) < 0)
         goto cleanup;
-    }
     ret = 0;
 cleanup:
     sk_X509_free(own);

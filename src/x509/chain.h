@@ -22,15 +22,21 @@ struct x509_path {
 struct x509_chain_diag {
     char why[1024];
     char hint[256];
+    /* When the path stops at a certificate whose issuer is in none of the
+     * inputs (not a loop, not a trust anchor's): that certificate, borrowed
+     * from the request (the leaf, an input or a fetched one); else NULL. */
+    X509 *stuck;
 };
 
 /* What to build a path from. */
 struct x509_chain_request {
-    STACK_OF(X509) *certs; /* the inputs, any order (the leaf among them or not) */
-    X509 *leaf;            /* --leaf; NULL: the one input that issued no other and is no CA */
-    STACK_OF(X509) *trust; /* --trust FILE: the only anchors; NULL: self-signed inputs are */
-    int trust_system;      /* --trust system: the system's store is the anchor set */
-    int order_only;        /* no anchor needed and nothing checked: for ordering a bundle */
+    STACK_OF(X509) *certs;   /* the inputs, any order (the leaf among them or not) */
+    X509 *leaf;              /* --leaf; NULL: the one input that issued no other and is no CA */
+    STACK_OF(X509) *trust;   /* --trust FILE: the only anchors; NULL: self-signed inputs are */
+    int trust_system;        /* --trust system: the system's store is the anchor set */
+    STACK_OF(X509) *fetched; /* from caIssuers URLs: intermediates only, never an anchor or the
+                                leaf, even when self-signed; may be NULL */
+    int order_only;          /* no anchor needed and nothing checked: for ordering a bundle */
 };
 
 /* Drops later copies of a certificate (same SHA-256 fingerprint) from
@@ -59,11 +65,12 @@ int x509_path_build(const struct x509_chain_request *req, struct x509_path *path
                     struct x509_chain_diag *diag);
 
 /* The same for one certificate and its CA certificates (cas may be NULL
- * and may hold cert itself). trust: NULL (self-signed certificates in cas
- * are the anchors), "system", or a file of anchors in any format. Returns
- * 0, or -1 with one line in why. */
-int x509_chain_build(X509 *cert, STACK_OF(X509) *cas, const char *trust, struct x509_path *path,
-                     char *why, size_t why_len);
+ * and may hold cert itself), with the certificates fetched for it so far
+ * (fetched, may be NULL). trust: NULL (self-signed certificates in cas are
+ * the anchors), "system", or a file of anchors in any format. Returns 0, or
+ * -1 with diag filled as x509_path_build fills it. */
+int x509_chain_build(X509 *cert, STACK_OF(X509) *cas, STACK_OF(X509) *fetched, const char *trust,
+                     struct x509_path *path, struct x509_chain_diag *diag);
 
 /* New references: the certificates between leaf and root, and the root.
  * Free with sk_X509_pop_free(..., X509_free) and X509_free. */

@@ -4,7 +4,8 @@
  * verify, two leaves, --trust restricting the anchors, a cross-signed path
  * around an expired root, ordering a bundle of CAs, a pool of 10,000
  * certificates), x509_certs_order, x509_chain_build and the path's
- * intermediates and root. The certificates are made in memory (pki.h). */
+ * intermediates and root, and certificates fetched from caIssuers URLs
+ * (diag.stuck, never an anchor). The certificates are made in memory (pki.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -669,6 +670,8 @@ static void test_loop(void **state)
     build_fails(&req, &diag);
     assert_contains(diag.why, "a loop: \"CN=Loop B\" (issuer \"CN=Loop A\", AKI ");
     assert_contains(diag.why, "is issued by \"CN=Loop A\", which is already in the path");
+    /* A loop is not a missing issuer: nothing to fetch. */
+    assert_null(diag.stuck);
     sk_X509_pop_free(certs, X509_free);
     X509_free(leaf);
     X509_free(b);
@@ -676,6 +679,57 @@ static void test_loop(void **state)
     X509_free(b_self);
     EVP_PKEY_free(key_a);
     EVP_PKEY_free(key_b);
+}
+
+/* Fetched certificates (from caIssuers URLs): diag.stuck names the
+ * certificate whose issuer is missing, fetched ones complete the path as
+ * intermediates, and a fetched self-signed root is never an anchor. */
+static void test_fetched(void **state)
+{
+    STACK_OF(X509) *certs = stack_of(pki.leaf, NULL, NULL, NULL);
+    STACK_OF(X509) *fetched = sk_X509_new_null();
+    STACK_OF(X509) *trust = stack_of(pki.root, NULL, NULL, NULL);
+    struct x509_chain_request req = {0};
+    struct x509_chain_diag diag;
+    struct x509_path path;
+
+    (void)state;
+    assert_non_null(fetched);
+    req.certs = certs;
+    /* The leaf alone: its issuer is what is missing. */
+    build_fails(&req, &diag);
+    assert_ptr_equal(diag.stuck, pki.leaf);
+    /* The intermediate fetched: now the intermediate's issuer is missing. */
+    req.fetched = fetched;
+    assert_true(sk_X509_push(fetched, pki.inter) > 0);
+    build_fails(&req, &diag);
+    assert_ptr_equal(diag.stuck, pki.inter);
+    assert_contains(diag.why, "no issuer found for \"CN=Test Intermediate\"");
+    /* The root fetched too: a self-signed root from the network ends the
+     * path but is not trusted, and nothing more is to be fetched. */
+    assert_true(sk_X509_push(fetched, pki.root) > 0);
+    build_fails(&req, &diag);
+    assert_null(diag.stuck);
+    assert_contains(diag.why, "\"CN=Test Root\"");
+    assert_contains(diag.why, "fetched from a caIssuers URL: a fetched root is never trusted");
+    assert_contains(diag.hint, "give the root as a FILE");
+    /* The same root trusted: the path goes through the fetched intermediate. */
+    req.trust = trust;
+    build_ok(&req, &path);
+    assert_subjects(path.certs, "CN=www.example.com|CN=Test Intermediate|CN=Test Root");
+    x509_path_free(&path);
+    /* Fetched certificates are never the leaf: the leaf is found among the inputs. */
+    assert_ptr_equal(x509_chain_find_leaf(certs, &diag), pki.leaf);
+    /* x509_chain_build takes them the same way. */
+    sk_X509_pop(fetched);
+    assert_int_equal(x509_chain_build(pki.leaf, NULL, fetched, NULL, &path, &diag), -1);
+    assert_ptr_equal(diag.stuck, pki.inter);
+    assert_int_equal(x509_chain_build(pki.leaf, trust, fetched, NULL, &path, &diag), 0);
+    assert_subjects(path.certs, "CN=www.example.com|CN=Test Intermediate|CN=Test Root");
+    x509_path_free(&path);
+    sk_X509_free(fetched);
+    sk_X509_pop_free(trust, X509_free);
+    sk_X509_pop_free(certs, X509_free);
 }
 
 /* A self-signed end-entity certificate (what selfsign makes): it issued
@@ -721,7 +775,8 @@ static void test_self_signed_leaf(void **state)
 static void test_chain_build(void **state)
 {
     STACK_OF(X509) *cas = stack_of(pki.root, pki.inter, NULL, NULL);
-    char why[1024], trust_path[] = "/tmp/p11cert-test-trust-XXXXXX", err[512], expected[256];
+    char trust_path[] = "/tmp/p11cert-test-trust-XXXXXX", err[512], expected[256];
+    struct x509_chain_diag diag;
     struct x509_path path;
     struct capture cap;
     X509 *root;
@@ -729,7 +784,7 @@ static void test_chain_build(void **state)
     int fd;
 
     (void)state;
-    assert_int_equal(x509_chain_build(pki.root, NULL, NULL, &path, why, sizeof(why)), 0);
+    assert_int_equal(x509_chain_build(pki.root, NULL, NULL, NULL, &path, &diag), 0);
     assert_int_equal(sk_X509_num(path.certs), 1);
     assert_ptr_equal(sk_X509_value(path.certs, 0), pki.root);
     assert_string_equal(path.root_name, "CN=Test Root");
@@ -741,7 +796,7 @@ static void test_chain_build(void **state)
     {
         X509 *self = make_cert("self.example.com", pki.leaf_key, NULL, NULL, 0, NULL, 121);
 
-        assert_int_equal(x509_chain_build(self, NULL, NULL, &path, why, sizeof(why)), 0);
+        assert_int_equal(x509_chain_build(self, NULL, NULL, NULL, &path, &diag), 0);
         assert_int_equal(sk_X509_num(path.certs), 1);
         assert_string_equal(path.root_name, "CN=self.example.com");
         x509_path_free(&path);
@@ -751,7 +806,7 @@ static void test_chain_build(void **state)
     {
         STACK_OF(X509) *none = sk_X509_new_null();
 
-        assert_int_equal(x509_chain_build(pki.root, none, NULL, &path, why, sizeof(why)), 0);
+        assert_int_equal(x509_chain_build(pki.root, none, NULL, NULL, &path, &diag), 0);
         assert_int_equal(sk_X509_num(path.certs), 1);
         x509_path_free(&path);
         assert_int_equal(sk_X509_num(none), 0);
@@ -759,13 +814,12 @@ static void test_chain_build(void **state)
     }
 
     /* A leaf alone. */
-    why[0] = '\0';
-    assert_int_equal(x509_chain_build(pki.leaf, NULL, NULL, &path, why, sizeof(why)), -1);
+    assert_int_equal(x509_chain_build(pki.leaf, NULL, NULL, NULL, &path, &diag), -1);
     assert_null(path.certs);
-    assert_contains(why, "no issuer found for \"CN=www.example.com\"");
+    assert_contains(diag.why, "no issuer found for \"CN=www.example.com\"");
 
     /* With its CAs (self-signed root among them: the anchor). */
-    assert_int_equal(x509_chain_build(pki.leaf, cas, NULL, &path, why, sizeof(why)), 0);
+    assert_int_equal(x509_chain_build(pki.leaf, cas, NULL, NULL, &path, &diag), 0);
     assert_subjects(path.certs, "CN=www.example.com|CN=Test Intermediate|CN=Test Root");
     x509_path_free(&path);
     assert_int_equal(sk_X509_num(cas), 2);
@@ -779,7 +833,7 @@ static void test_chain_build(void **state)
     fclose(f);
     sk_X509_pop_free(cas, X509_free);
     cas = stack_of(pki.inter, NULL, NULL, NULL);
-    assert_int_equal(x509_chain_build(pki.leaf, cas, trust_path, &path, why, sizeof(why)), 0);
+    assert_int_equal(x509_chain_build(pki.leaf, cas, NULL, trust_path, &path, &diag), 0);
     assert_subjects(path.certs, "CN=www.example.com|CN=Test Intermediate|CN=Test Root");
     x509_path_free(&path);
     /* A trust file that does not: no issuer for the intermediate. */
@@ -787,21 +841,21 @@ static void test_chain_build(void **state)
     assert_non_null(f);
     assert_true(PEM_write_X509(f, pki.leaf));
     fclose(f);
-    assert_int_equal(x509_chain_build(pki.leaf, cas, trust_path, &path, why, sizeof(why)), -1);
-    assert_contains(why, "no issuer found for \"CN=Test Intermediate\"");
+    assert_int_equal(x509_chain_build(pki.leaf, cas, NULL, trust_path, &path, &diag), -1);
+    assert_contains(diag.why, "no issuer found for \"CN=Test Intermediate\"");
     /* With a trust file, a self-signed certificate is no longer its own root. */
-    assert_int_equal(x509_chain_build(pki.root, NULL, trust_path, &path, why, sizeof(why)), -1);
+    assert_int_equal(x509_chain_build(pki.root, NULL, NULL, trust_path, &path, &diag), -1);
     assert_null(path.certs);
-    assert_contains(why, "the leaf \"CN=Test Root\" (issuer \"CN=Test Root\", AKI none) is "
-                         "self-signed and not trusted");
+    assert_contains(diag.why, "the leaf \"CN=Test Root\" (issuer \"CN=Test Root\", AKI none) is "
+                              "self-signed and not trusted");
     unlink(trust_path);
     /* A trust file that is not there: the decoder's own error, then why. */
     capture_start(&cap);
-    assert_int_equal(x509_chain_build(pki.leaf, cas, trust_path, &path, why, sizeof(why)), -1);
+    assert_int_equal(x509_chain_build(pki.leaf, cas, NULL, trust_path, &path, &diag), -1);
     capture_end(&cap, err, sizeof(err));
     assert_null(path.certs);
     snprintf(expected, sizeof(expected), "cannot read the trust anchors in \"%s\"", trust_path);
-    assert_string_equal(why, expected);
+    assert_string_equal(diag.why, expected);
     assert_contains(err, "cannot read \"/tmp/p11cert-test-trust-");
     sk_X509_pop_free(cas, X509_free);
 }
@@ -823,6 +877,7 @@ int main(void)
         cmocka_unit_test(test_order_only_cas),
         cmocka_unit_test(test_certs_order),
         cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_fetched),
         cmocka_unit_test(test_self_signed_leaf),
         cmocka_unit_test(test_chain_build),
     };
