@@ -29,6 +29,8 @@ static const struct command commands[] = {
     {"check", cmd_check, "check a certificate, its chain, its names and its token key",
      NEEDS_TOKEN | NEEDS_LOGIN},
     {"dns", cmd_dns, "CNAME records for custom domains, and a live check of them", NEEDS_NO_TOKEN},
+    /* acme's subcommands state their own needs (commands/acme.c). */
+    {"acme", cmd_acme, "certificates from an ACME CA, both keys on the token", NEEDS_NO_TOKEN},
     {NULL, NULL, NULL, 0},
 };
 
