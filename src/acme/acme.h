@@ -27,7 +27,7 @@
 #define ACME_TRANSPORT_RETRIES 3
 
 /* badNonce errors retried in a row on one request. */
-#define ACME_NONCE_RETRIES 10
+#define ACME_NONCE_RETRIES 20
 
 struct acme_directory {
     char *new_nonce, *new_account, *new_order, *revoke_cert, *key_change;
