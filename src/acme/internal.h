@@ -17,6 +17,14 @@ int acme_http(struct acme_client *c, const char *what, const char *method, const
  * JWK; malloc'd text, or NULL after reporting. */
 char *acme_jws(struct acme_client *c, const char *url, const char *nonce, json_t *payload);
 
+/* Retry-After (RFC 9110 10.2.3), delay-seconds or an HTTP-date, as
+ * seconds from now; -1 when absent or not either. */
+long acme_parse_retry_after(const char *value);
+
+/* The rel="alternate" URLs of one Link header value (RFC 8288: one or
+ * several links) appended to r->alternates. Returns 0, or -1 out of memory. */
+int acme_parse_links(struct acme_reply *r, const char *value);
+
 /* A string member of obj, or NULL. */
 const char *acme_json_string(json_t *obj, const char *key);
 

@@ -15,7 +15,7 @@
 #define ACME_REQUEST_SECONDS 30
 
 /* Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date. */
-static long parse_retry_after(const char *value)
+long acme_parse_retry_after(const char *value)
 {
     struct tm tm;
     char *end;
@@ -52,7 +52,7 @@ static int add_alternate(struct acme_reply *r, const char *url, size_t len)
 
 /* Link: <URL>;rel="alternate", <URL2>;rel="up" (RFC 8288), one header or
  * several. */
-static int parse_links(struct acme_reply *r, const char *value)
+int acme_parse_links(struct acme_reply *r, const char *value)
 {
     const char *p = value;
 
@@ -91,7 +91,7 @@ static int take_response(struct acme_client *c, struct net_response *resp,
     size_t len;
 
     reply->status = resp->status;
-    reply->retry_after = parse_retry_after(net_response_header(resp, "Retry-After", 0));
+    reply->retry_after = acme_parse_retry_after(net_response_header(resp, "Retry-After", 0));
     if (nonce && *nonce) {
         free(c->nonce);
         if (!(c->nonce = strdup(nonce)))
@@ -107,7 +107,7 @@ static int take_response(struct acme_client *c, struct net_response *resp,
             *p = (char)tolower((unsigned char)*p);
     }
     for (size_t i = 0; (link = net_response_header(resp, "Link", i)) != NULL; i++)
-        if (parse_links(reply, link) < 0)
+        if (acme_parse_links(reply, link) < 0)
             return -1;
     reply->body = resp->body;
     reply->body_len = resp->body_len;
@@ -149,9 +149,22 @@ int acme_http(struct acme_client *c, const char *what, const char *method, const
         }
         req.timeout_ms = 1000L * (left < ACME_REQUEST_SECONDS ? left : ACME_REQUEST_SECONDS);
         if (net_request_perform(&req, &resp, why, sizeof(why)) == 0) {
-            /* A 503 without Retry-After is a server that is not there yet. */
-            if (resp.status == 503 && !net_response_header(&resp, "Retry-After", 0) &&
-                attempt < ACME_TRANSPORT_RETRIES) {
+            long after = acme_parse_retry_after(net_response_header(&resp, "Retry-After", 0));
+
+            /* A GET or HEAD the server wants again later is asked again
+             * (a POST is signed anew, by acme_post); a 503 without
+             * Retry-After is a server that is not there yet. */
+            if (!body && (resp.status == 429 || resp.status == 503) && after >= 0 &&
+                after < acme_time_left(c)) {
+                notef("%s: HTTP %ld, the server asks to try again in %ld s", what, resp.status,
+                      after);
+                net_response_free(&resp);
+                if (acme_wait(c, what, after) < 0)
+                    return -1;
+                attempt--;
+                continue;
+            }
+            if (resp.status == 503 && after < 0 && attempt < ACME_TRANSPORT_RETRIES) {
                 snprintf(why, sizeof(why), "HTTP 503 (service unavailable)");
                 net_response_free(&resp);
             } else {

@@ -106,17 +106,18 @@ static json_t *record_json(const struct acme_target *t, const struct acme_issue_
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&clock, &tm));
     for (size_t i = 0; domains && i < o->n_domains; i++)
         json_array_append_new(domains, json_string(o->domains[i]));
-    return json_pack("{s:i, s:o, s:s, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:o, s:b, s:o, s:o, s:o,"
-                     " s:s*, s:o, s:s, s:s, s:O*}",
-                     "version", ACME_RECORD_VERSION, "domains", domains, "account_key",
-                     o->account_key_text, "key", o->key_text, "directory",
-                     t->directory ? t->directory : ACME_DEFAULT_DIRECTORY, "ca_bundle",
-                     t->ca_bundle, "trust", o->trust, "subject", o->subject, "preferred_chain",
-                     o->preferred_chain, "challenge", challenge_json(&o->challenge), "import",
-                     o->import, "out", absolute(o->out), "chain_out", absolute(o->chain_out),
-                     "fullchain", absolute(o->fullchain), "module", o->config->module,
-                     "pin_source", source_text(&o->config->pin_source), "issued_at", now,
-                     "order", res->order_url, "certificate", res->certificate);
+    return json_pack(
+        "{s:i, s:o, s:s, s:s, s:s, s:o, s:o, s:s*, s:s*, s:o, s:b, s:o, s:o, s:o,"
+        " s:s*, s:o, s:s, s:s, s:O*}",
+        "version", ACME_RECORD_VERSION, "domains", domains, "account_key", o->account_key_text,
+        "key", o->key_text, "directory", t->directory ? t->directory : ACME_DEFAULT_DIRECTORY,
+        "ca_bundle", absolute(t->ca_bundle), "trust",
+        o->trust && strcmp(o->trust, "system") == 0 ? json_string("system") : absolute(o->trust),
+        "subject", o->subject, "preferred_chain", o->preferred_chain, "challenge",
+        challenge_json(&o->challenge), "import", o->import, "out", absolute(o->out), "chain_out",
+        absolute(o->chain_out), "fullchain", absolute(o->fullchain), "module", o->config->module,
+        "pin_source", source_text(&o->config->pin_source), "issued_at", now, "order",
+        res->order_url, "certificate", res->certificate);
 }
 
 int acme_record_write(const struct acme_target *t, const struct acme_issue_options *o,

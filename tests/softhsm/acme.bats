@@ -235,3 +235,30 @@ same_key_as_token() {
     [ "$count" -gt 0 ]
     openssl verify -CAfile "$ROOT0" -untrusted chain.crt cert.pem
 }
+
+@test "acme issue: a dropped connection, a 503 and a 429 with Retry-After are waited out" {
+    port=$(unused_port)
+    upstream=${MAIN_DIRECTORY#https://}
+    python3 "$P11CERT_SRC/tests/helpers/acme/fault-proxy.py" "$port" "${upstream%/dir}" \
+        "$ENV_DIR/pebble-main/listener.pem" "$ENV_DIR/pebble-main/listener.key" "$MAIN_CA" \
+        proxy.log 3>&- &
+    proxy=$!
+    wait_for_port "$port" "$proxy"
+    run p11cert_pin acme issue --directory "https://127.0.0.1:$port/dir" --ca-bundle "$MAIN_CA" \
+        --trust "$ROOT0" --no-record --account-key "$ACCT" --key "$WEB" --domain b.acme.test \
+        --http-listen "127.0.0.1:$MAIN_HTTP_PORT"
+    kill "$proxy"
+    echo "$output"
+    cat proxy.log
+    [ "$status" -eq 0 ]
+    openssl verify -CAfile "$ROOT0" -untrusted chain.crt cert.pem
+    [ "$(grep -c ' GET /dir ' proxy.log)" -eq 3 ]
+    grep -q ' GET /dir drop$' proxy.log
+    grep -q ' GET /dir 503$' proxy.log
+    [ "$(grep -c ' POST /order-plz ' proxy.log)" -eq 2 ]
+    # Retry-After: 1 honoured: each retry came a second or more after its refusal.
+    awk '/ GET \/dir 503$/ {t = $1} / GET \/dir forwarded$/ {ok = ($1 - t >= 1.0)} END {exit !ok}' proxy.log
+    awk '/ POST \/order-plz 429$/ {t = $1} / POST \/order-plz forwarded$/ {ok = ($1 - t >= 1.0)} END {exit !ok}' proxy.log
+    [[ $output == *"HTTP 503, the server asks to try again in 1 s"* ]]
+    [[ $output == *"HTTP 429, the server asks to try again in 1 s"* ]]
+}
