@@ -48,32 +48,40 @@ static int make_dir(const char *dir)
     return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* An output's absolute path (the record outlives the working directory). */
+/* A file's absolute path (the record outlives the working directory);
+ * as given when its folder cannot be resolved. */
+static void absolute_path(const char *file, char *out, size_t len)
+{
+    char dir[PATH_MAX], full[PATH_MAX];
+    const char *slash = strrchr(file, '/');
+
+    snprintf(out, len, "%s", file);
+    if (file[0] == '/')
+        return;
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file) : 1, slash ? file : ".");
+    if (realpath(dir, full))
+        snprintf(out, len, "%s/%s", full, slash ? slash + 1 : file);
+}
+
 static json_t *absolute(const char *file)
 {
-    char dir[PATH_MAX], full[PATH_MAX * 2];
-    const char *slash;
+    char path[PATH_MAX * 2];
 
     if (!file)
         return json_null();
-    if (file[0] == '/')
-        return json_string(file);
-    slash = strrchr(file, '/');
-    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file) : 1, slash ? file : ".");
-    if (!realpath(dir, full))
-        return json_string(file);
-    snprintf(full + strlen(full), sizeof(full) - strlen(full), "/%s", slash ? slash + 1 : file);
-    return json_string(full);
+    absolute_path(file, path, sizeof(path));
+    return json_string(path);
 }
 
 /* A secret's source as text: where it is, never what it is. */
 static json_t *source_text(const struct secret_source *src)
 {
-    char text[4200];
+    char text[PATH_MAX * 2 + 8], path[PATH_MAX * 2];
 
     switch (src->kind) {
     case SECRET_SOURCE_FILE:
-        snprintf(text, sizeof(text), "file:%s", src->path);
+        absolute_path(src->path, path, sizeof(path));
+        snprintf(text, sizeof(text), "file:%s", path);
         return json_string(text);
     case SECRET_SOURCE_ENV:
         snprintf(text, sizeof(text), "env:%s", src->path);
