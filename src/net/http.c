@@ -21,6 +21,7 @@ struct body {
     unsigned char *data;
     size_t len, cap, max;
     int over; /* the server sent more than max */
+    int oom;
 };
 
 struct header_count {
@@ -44,8 +45,10 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
             cap *= 2;
         if (cap > b->max + 1)
             cap = b->max + 1;
-        if (!(grown = realloc(b->data, cap)))
+        if (!(grown = realloc(b->data, cap))) {
+            b->oom = 1;
             return 0;
+        }
         b->data = grown;
         b->cap = cap;
     }
@@ -102,8 +105,10 @@ static void failure_text(const struct net_request *req, CURLcode rc, const struc
         msg_size_text(req->max_bytes, amount, sizeof(amount));
         snprintf(why, why_len, "the answer is larger than %s", amount);
     } else if (h->over) {
-        snprintf(why, why_len, "the answer's headers are larger than %lu KiB",
-                 (unsigned long)(h->max / 1024));
+        msg_size_text(h->max, amount, sizeof(amount));
+        snprintf(why, why_len, "the answer's headers are larger than %s", amount);
+    } else if (b->oom) {
+        snprintf(why, why_len, "out of memory");
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         time_text(req->timeout_ms, amount, sizeof(amount));
         snprintf(why, why_len, "no complete answer within %s", amount);
@@ -134,16 +139,13 @@ static int set_trust(CURL *curl, const char *ca_bundle)
     return 0;
 }
 
+/* GET, HEAD or POST (net_request_perform refused any other). */
 static int set_method(CURL *curl, const struct net_request *req)
 {
-    const char *method = req->method ? req->method : "GET";
-
-    if (strcmp(method, "GET") == 0)
+    if (!req->method || strcmp(req->method, "GET") == 0)
         return 0;
-    if (strcmp(method, "HEAD") == 0)
+    if (strcmp(req->method, "HEAD") == 0)
         return SET(curl, CURLOPT_NOBODY, 1L) ? 0 : -1;
-    if (strcmp(method, "POST") != 0)
-        return -1;
     if (SET(curl, CURLOPT_POST, 1L) &&
         SET(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len) &&
         SET(curl, CURLOPT_POSTFIELDS, req->body ? req->body : ""))
@@ -222,7 +224,7 @@ int net_request_perform(const struct net_request *req, struct net_response *resp
                         size_t why_len)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
-    struct body b = {NULL, 0, 0, req->max_bytes, 0};
+    struct body b = {NULL, 0, 0, req->max_bytes, 0, 0};
     struct header_count h = {0, 0, 0};
     struct curl_slist *headers = NULL;
     CURL *curl = NULL;

@@ -15,10 +15,14 @@ the log, written before the answer. Paths:
     /trickle               200, Content-Length 4096, one byte a second
     /big                   200, 2 MiB with a Content-Length
     /big-nolength          200, 2 MiB with no length (ends when the connection does)
+    /echo                  GET, HEAD, POST: 200 (201 for POST) with Location, two Link
+                           and a Replay-Nonce header, and a JSON body of what came:
+                           {"method", "headers" (names in lower case), "body"}
 
 Test data only; stopped by its pid (SIGTERM).
 """
 import argparse
+import json
 import os
 import ssl
 import sys
@@ -52,6 +56,40 @@ class Handler(BaseHTTPRequestHandler):
     def redirect(self, where):
         self.send_plain(302, b"", [("Location", where)])
 
+    def echo(self, body):
+        seen = {
+            "method": self.command,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "body": body.decode("utf-8", "replace"),
+        }
+        data = json.dumps(seen).encode()
+        self.send_response(201 if self.command == "POST" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Location", "/echo/created")
+        self.send_header("Link", '</echo/index>;rel="index"')
+        self.send_header("Replay-Nonce", "nonce-" + self.command.lower())
+        self.send_header("Link", '</echo/alternate>;rel="alternate"')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def do_POST(self):
+        self.log_request_line()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        if self.path == "/echo":
+            self.echo(body)
+        else:
+            self.send_plain(405, b"", [("Allow", "GET")])
+
+    def do_HEAD(self):
+        self.log_request_line()
+        if self.path == "/echo":
+            self.echo(b"")
+        else:
+            self.send_plain(405, b"", [("Allow", "GET")])
+
     def do_GET(self):
         self.log_request_line()
         path = self.path.split("?", 1)[0]
@@ -60,6 +98,8 @@ class Handler(BaseHTTPRequestHandler):
             n = int(parts[2])
             rest = "/".join(parts[3:])
             self.redirect(f"/redirect/{n - 1}/{rest}" if n > 1 else f"/{rest}")
+        elif path == "/echo":
+            self.echo(b"")
         elif path == "/loop":
             self.redirect("/loop")
         elif path == "/silent":
