@@ -50,9 +50,10 @@ $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $$(pkg-config --libs cmocka)
 
-$(BUILD)/tests/%: tests/helpers/%.c
+# Test helpers may call p11cert's layers (dns-txt drives the RFC 2136 API).
+$(BUILD)/tests/%: tests/helpers/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
 # net-request drives p11cert's own net layer: it links the program's objects.
 $(BUILD)/tests/net-request: tests/helpers/net-request.c $(LIB_OBJS)

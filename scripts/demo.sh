@@ -154,10 +154,14 @@ mkdir -p "$knot_dir/db"
     printf '$ORIGIN example.com.\n$TTL 300\n'
     printf '@    IN SOA ns1.example.com. hostmaster.example.com. 1 3600 900 604800 300\n'
     printf '@    IN NS  ns1.example.com.\nns1  IN A   127.0.0.1\n'
-    cat records.zone
 } >"$knot_dir/example.com.zone"
-echo "-- the zone example.com (SOA, NS and the records), checked by BIND, independently:"
-run named-checkzone example.com "$knot_dir/example.com.zone"
+{ cat "$knot_dir/example.com.zone" records.zone; } >"$knot_dir/with-records.zone"
+echo "-- the zone example.com with the records pasted in, checked by BIND, independently:"
+run named-checkzone example.com "$knot_dir/with-records.zone"
+# The TSIG key the zone takes updates with: keymgr writes knotd's key section,
+# and the same key as one ALGORITHM:NAME:SECRET line (mode 0600) for p11cert.
+keymgr -t p11cert-demo hmac-sha256 >"$knot_dir/tsig.knot"
+(umask 077 && sed -n '1s/^# //p' "$knot_dir/tsig.knot" >tsig.key)
 
 knot_port=$(free_port)
 cat >"$knot_dir/knot.conf" <<KNOTCONF
@@ -175,11 +179,18 @@ template:
     file: "%s.zone"
     zonefile-sync: -1
     journal-content: none
+$(sed 1d "$knot_dir/tsig.knot")
+acl:
+  - id: p11cert-updates
+    key: p11cert-demo
+    action: update
+    update-type: [CNAME, TXT]
 zone:
   - domain: example.com
+    acl: p11cert-updates
 KNOTCONF
 
-step "DNS: the zone served by Knot DNS on 127.0.0.1 port $knot_port, the records checked live."
+step "DNS: Knot DNS serves the zone on 127.0.0.1 port $knot_port; p11cert sends it the records."
 knot_pid=
 stop_knotd() {
     if [ -n "$knot_pid" ]; then
@@ -199,13 +210,20 @@ for _ in $(seq 1 50); do
     fi
     sleep 0.1
 done
+echo "One RFC 2136 UPDATE signed with the TSIG key (read from a file, never from argv), then"
+echo "each name read back from the server; run again, it changes nothing."
+run p11cert dns apply --server "127.0.0.1:$knot_port" --tsig-key file:tsig.key \
+    --region us-east --domain developers.example.com --domain gateway.example.com
+run p11cert dns apply --server "127.0.0.1:$knot_port" --tsig-key file:tsig.key \
+    --region us-east --domain developers.example.com --domain gateway.example.com
 echo "-- what Knot DNS answers, asked by dig, independently:"
 run dig @127.0.0.1 -p "$knot_port" +short CNAME developers.example.com
+run dig @127.0.0.1 -p "$knot_port" +short SOA example.com
 run p11cert dns check --server "127.0.0.1:$knot_port" --region us-east \
     --domain developers.example.com --domain gateway.example.com
 stop_knotd
 trap - EXIT
-echo "knotd stopped. The same records go to your DNS provider: $demo/records.zone"
+echo "knotd stopped. For a DNS provider without RFC 2136, the same records: $demo/records.zone"
 
 # --- ACME: both keys on the token; a test CA (pebble) and knotd on loopback ---
 step "ACME (RFC 8555): the account key and the certificate key both on the token; pebble as the CA, knotd taking the dns-01 records (TSIG), both on 127.0.0.1."
@@ -239,4 +257,4 @@ stop_acme
 trap - EXIT
 echo "pebble and knotd stopped."
 
-step "Done: chain.crt, fullchain.crt and developers.crt are ready to upload (and www.crt with www-chain.crt from ACME), the key never left the token, and records.zone goes to your DNS provider. Files: $demo"
+step "Done: chain.crt, fullchain.crt and developers.crt are ready to upload (and www.crt with www-chain.crt from ACME), the key never left the token, and the DNS records are live on the zone's server. Files: $demo"

@@ -28,7 +28,7 @@ static const struct command commands[] = {
      NEEDS_TOKEN | NEEDS_LOGIN | NEEDS_RW_SESSION},
     {"check", cmd_check, "check a certificate, its chain, its names and its token key",
      NEEDS_TOKEN | NEEDS_LOGIN},
-    {"dns", cmd_dns, "CNAME records for custom domains, and a live check of them", NEEDS_NO_TOKEN},
+    {"dns", cmd_dns, "CNAME records for custom domains: text, live check, update", NEEDS_NO_TOKEN},
     /* acme's subcommands state their own needs (commands/acme.c). */
     {"acme", cmd_acme, "certificates from an ACME CA, both keys on the token", NEEDS_NO_TOKEN},
     {NULL, NULL, NULL, 0},

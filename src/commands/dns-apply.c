@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "commands/commands.h"
 #include "commands/dns-options.h"
 #include "util/json-out.h"
@@ -64,9 +66,12 @@ static int take(void *opts, int id, const char *arg)
         return -1;
     if (id == OPT_SERVER)
         a->server = arg;
-    else if (id == OPT_TSIG_KEY)
-        return cli_parse_secret_source("--tsig-key", arg, &a->tsig);
-    else if (id == OPT_ZONE)
+    else if (id == OPT_TSIG_KEY && cli_parse_secret_source("--tsig-key", arg, &a->tsig) < 0) {
+        /* What stands where the source belongs may be the key itself: the
+         * copy in argv is wiped, as main does for --pin. */
+        OPENSSL_cleanse((char *)arg, strlen(arg));
+        return -1;
+    } else if (id == OPT_ZONE)
         a->zone = arg;
     else if (id == OPT_TTL)
         a->ttl = arg;

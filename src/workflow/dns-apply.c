@@ -146,10 +146,15 @@ static int send_changes(const struct dns_apply_request *req, const struct dns_ts
         goto cleanup;
     }
     res->sent = 1;
+    if (!res->answer.applied && res->answer.rcode == 0) {
+        /* NOERROR, but not signed with the key: it may not be the server's. */
+        errorf("cannot trust the answer of %s: %s", res->server, res->answer.words);
+        hintf("the update may or may not have been applied: dns check --server tells");
+        goto cleanup;
+    }
     if (!res->answer.applied) {
         errorf("%s refused the update: %s", res->server, res->answer.words);
-        if (res->answer.rcode != 0)
-            hintf("nothing was changed: the server applies an update whole or not at all");
+        hintf("nothing was changed: the server applies an update whole or not at all");
         goto cleanup;
     }
     ret = 0;

@@ -47,18 +47,7 @@ calls_flat() {
 }
 
 setup() {
-    # p11-fill is a test helper built beside the binary.
-    local dir
-    for dir in "${P11CERT_BUILD:-}" "$P11CERT_SRC/build"; do
-        if [ -n "$dir" ] && [ -x "$dir/tests/p11-fill" ]; then
-            PATH="$dir/tests:$PATH"
-            break
-        fi
-    done
-    command -v p11-fill >/dev/null || {
-        echo "p11-fill not built: make build/tests/p11-fill" >&2
-        return 1
-    }
+    test_helper_on_path p11-fill
 }
 
 @test "calls: csr with an RSA key makes at most $MAX_CSR_CALLS PKCS#11 calls, as many with 500 objects" {

@@ -6,6 +6,7 @@
 # reads them back, and dns check must agree.
 
 load helpers
+load knot
 
 bats_require_minimum_version 1.5.0
 
@@ -28,79 +29,6 @@ chain   IN CNAME developers.example.com.
 EOF
 }
 
-# A port in 20000..59999 on which nothing listens (UDP or TCP) right now.
-free_port() {
-    local port tries
-    for tries in 1 2 3 4 5 6 7 8 9 10; do
-        port=$((20000 + RANDOM % 40000))
-        if [ -z "$(ss -Hlnu "sport = :$port" 2>/dev/null)" ] &&
-            [ -z "$(ss -Hlnt "sport = :$port" 2>/dev/null)" ]; then
-            echo "$port"
-            return 0
-        fi
-    done
-    return 1
-}
-
-stop_knotd() {
-    local pid
-    [ -f "$KNOT_DIR/knotd.pid.test" ] || return 0
-    pid=$(cat "$KNOT_DIR/knotd.pid.test")
-    rm -f "$KNOT_DIR/knotd.pid.test"
-    kill "$pid" 2>/dev/null || return 0
-    # Up to 10 s for a clean exit, then no more waiting.
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-}
-
-# knotd on 127.0.0.1 and a random high port with the zone example.com from
-# $KNOT_DIR/example.com.zone; waits until dig gets the SOA from it. Tries
-# another port if knotd could not take the first one.
-start_knotd() {
-    local attempt port pid
-    for attempt in 1 2 3; do
-        port=$(free_port) || return 1
-        cat >"$KNOT_DIR/knot.conf" <<EOF
-server:
-    listen: 127.0.0.1@$port
-    rundir: "$KNOT_DIR"
-    pidfile: "$KNOT_DIR/knot.pid"
-database:
-    storage: "$KNOT_DIR/db"
-log:
-  - target: stderr
-    any: info
-template:
-  - id: default
-    storage: "$KNOT_DIR"
-    file: "%s.zone"
-    zonefile-sync: -1
-    journal-content: none
-zone:
-  - domain: example.com
-EOF
-        # Detached from bats's descriptors, or bats would wait for it.
-        knotd -c "$KNOT_DIR/knot.conf" >"$KNOT_DIR/knotd.log" 2>&1 3>&- </dev/null &
-        pid=$!
-        echo "$pid" >"$KNOT_DIR/knotd.pid.test"
-        for _ in $(seq 1 100); do
-            kill -0 "$pid" 2>/dev/null || break
-            if [ "$(dig @127.0.0.1 -p "$port" +time=1 +tries=1 +short SOA example.com 2>/dev/null)" ]; then
-                KNOT_PORT=$port
-                return 0
-            fi
-            sleep 0.1
-        done
-        stop_knotd
-    done
-    echo "start_knotd: knotd did not serve example.com; its log:" >&2
-    cat "$KNOT_DIR/knotd.log" >&2
-    return 1
-}
-
 setup_file() {
     export KNOT_DIR=$BATS_FILE_TMPDIR/knot
     mkdir -p "$KNOT_DIR/db"
@@ -110,7 +38,7 @@ setup_file() {
         p11cert dns records --domain developers.example.com --domain gateway.example.com \
             --region us-east --endpoints "$ENDPOINTS" --origin example.com --ttl 300
     } >"$KNOT_DIR/example.com.zone" || return 1
-    start_knotd || {
+    start_knotd example.com <<<$'zone:\n  - domain: example.com' || {
         stop_knotd
         return 1
     }

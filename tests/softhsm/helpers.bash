@@ -22,6 +22,9 @@
 #   unused_port              a loopback TCP port nothing listens on now
 #   wait_for_port PORT PID   waits (10 s at most) until PORT accepts; fails
 #                            early if process PID is gone
+#   test_helper_on_path NAME puts BUILD/tests (where the test helper NAME is
+#                            built beside the binary) first on PATH; fails if
+#                            it is not built
 #   tls_handshake_ok PORT VERSION CAFILE NAME
 #                            openssl s_client does a TLS VERSION (1.2 or 1.3)
 #                            handshake with 127.0.0.1:PORT and verifies the
@@ -278,4 +281,16 @@ tls_handshake_ok() {
     [[ $output == *"Verification: OK"* ]]
     [[ $output == *"Verified peername: $name"* ]]
     [[ $output == *"New, TLSv$version, Cipher is "* ]]
+}
+
+test_helper_on_path() {
+    local dir
+    for dir in "${P11CERT_BUILD:-}" "$P11CERT_SRC/build"; do
+        if [ -n "$dir" ] && [ -x "$dir/tests/$1" ]; then
+            PATH="$dir/tests:$PATH"
+            return 0
+        fi
+    done
+    echo "$1 not built: make build/tests/$1" >&2
+    return 1
 }

@@ -329,6 +329,69 @@ static void test_read_prompt_without_terminal(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* secret_read_text: everything, newlines and all, from a file, a
+ * descriptor (to its end) or a variable; longer than SECRET_TEXT_MAX is
+ * refused without showing any of it. */
+static void test_read_text(void **state)
+{
+    const char clause[] = "key \"k\" {\n\talgorithm hmac-sha256;\n\tsecret \"AQ==\";\n};\n";
+    struct secret_source src = {.kind = SECRET_SOURCE_FILE};
+    struct capture cap;
+    struct secret s;
+    char err[1024], *big;
+    int fds[2], rc;
+
+    (void)state;
+    temp_file(src.path, clause, sizeof(clause) - 1);
+    assert_int_equal(secret_read_text(&src, "TSIG key", &s), 0);
+    assert_int_equal(s.len, sizeof(clause) - 1);
+    assert_string_equal(s.data, clause);
+    secret_wipe(&s);
+    /* secret_read takes the first line of the same file. */
+    assert_read(&src, "key \"k\" {");
+    unlink(src.path);
+
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], clause, sizeof(clause) - 1), (ssize_t)(sizeof(clause) - 1));
+    close(fds[1]);
+    src = (struct secret_source){.kind = SECRET_SOURCE_FD, .fd = fds[0]};
+    assert_int_equal(secret_read_text(&src, "TSIG key", &s), 0);
+    assert_string_equal(s.data, clause);
+    secret_wipe(&s);
+    close(fds[0]);
+
+    src = (struct secret_source){.kind = SECRET_SOURCE_ENV};
+    strcpy(src.path, "P11CERT_TEST_TSIG");
+    setenv("P11CERT_TEST_TSIG", clause, 1);
+    assert_int_equal(secret_read_text(&src, "TSIG key", &s), 0);
+    assert_string_equal(s.data, clause);
+    secret_wipe(&s);
+    unsetenv("P11CERT_TEST_TSIG");
+
+    big = malloc(SECRET_TEXT_MAX + 2);
+    assert_non_null(big);
+    memset(big, 'Q', SECRET_TEXT_MAX + 1);
+    big[SECRET_TEXT_MAX + 1] = '\0';
+    src = (struct secret_source){.kind = SECRET_SOURCE_FILE};
+    temp_file(src.path, big, SECRET_TEXT_MAX + 1);
+    capture_start(&cap);
+    rc = secret_read_text(&src, "TSIG key", &s);
+    capture_end(&cap, err, sizeof(err));
+    assert_int_equal(rc, -1);
+    assert_null(s.data);
+    if (!strstr(err, "it is longer than 4096 bytes"))
+        fail_msg("error is \"%s\"", err);
+    assert_null(strstr(err, "QQQQ"));
+    unlink(src.path);
+    /* Exactly SECRET_TEXT_MAX bytes are taken. */
+    temp_file(src.path, big, SECRET_TEXT_MAX);
+    assert_int_equal(secret_read_text(&src, "TSIG key", &s), 0);
+    assert_int_equal(s.len, SECRET_TEXT_MAX);
+    secret_wipe(&s);
+    unlink(src.path);
+    free(big);
+}
+
 static void test_set_and_wipe(void **state)
 {
     struct secret s;
@@ -450,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_read_fd),
         cmocka_unit_test(test_read_fd_errors),
         cmocka_unit_test(test_read_prompt_without_terminal),
+        cmocka_unit_test(test_read_text),
         cmocka_unit_test(test_set_and_wipe),
         cmocka_unit_test(test_hostname_valid),
         cmocka_unit_test(test_hostname_flags),
