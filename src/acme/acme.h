@@ -132,7 +132,7 @@ struct acme_account {
     int found;   /* there is an account for the key (found or created) */
     int created; /* it was made now */
     char *url;
-    char *status;   /* "valid", "deactivated", "revoked" */
+    char *status;    /* "valid", "deactivated", "revoked" */
     json_t *contact; /* as the CA holds it (may be NULL) */
 };
 
@@ -184,8 +184,7 @@ int acme_order_new(struct acme_client *c, const char *const *names, size_t n,
 int acme_authz_get(struct acme_client *c, const char *url, struct acme_authz *authz);
 
 /* The challenge of type in authz, or NULL. */
-const struct acme_challenge *acme_authz_challenge(const struct acme_authz *authz,
-                                                  const char *type);
+const struct acme_challenge *acme_authz_challenge(const struct acme_authz *authz, const char *type);
 
 /* Tells the CA the challenge at url is ready (POST {}). */
 int acme_challenge_respond(struct acme_client *c, const char *url);

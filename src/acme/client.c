@@ -94,7 +94,9 @@ static int read_directory(struct acme_client *c)
     }
     if (!c->dir.new_nonce || !c->dir.new_account || !c->dir.new_order) {
         errorf("reading the ACME directory: %s names no %s", c->directory_url,
-               !c->dir.new_nonce ? "newNonce" : !c->dir.new_account ? "newAccount" : "newOrder");
+               !c->dir.new_nonce     ? "newNonce"
+               : !c->dir.new_account ? "newAccount"
+                                     : "newOrder");
         goto cleanup;
     }
     ret = 0;

@@ -110,8 +110,7 @@ json_t *acme_eab_binding(struct acme_client *c, const struct acme_eab *eab)
     }
     header = json_pack("{s:s, s:s, s:s}", "alg", eab->alg ? eab->alg : "HS256", "kid", eab->kid,
                        "url", c->dir.new_account);
-    if (!header || !(protected_b64 = encode_json(header)) ||
-        !(payload_b64 = encode_json(c->jwk)) ||
+    if (!header || !(protected_b64 = encode_json(header)) || !(payload_b64 = encode_json(c->jwk)) ||
         !(input = signing_input(protected_b64, payload_b64)))
         goto oom;
     if (!HMAC(md, eab->key, (int)eab->key_len, (const unsigned char *)input, strlen(input), mac,
@@ -120,8 +119,8 @@ json_t *acme_eab_binding(struct acme_client *c, const struct acme_eab *eab)
         goto cleanup;
     }
     if (!(mac_b64 = base64url_encode(mac, mac_len)) ||
-        !(binding = json_pack("{s:s, s:s, s:s}", "protected", protected_b64, "payload",
-                              payload_b64, "signature", mac_b64)))
+        !(binding = json_pack("{s:s, s:s, s:s}", "protected", protected_b64, "payload", payload_b64,
+                              "signature", mac_b64)))
         goto oom;
     goto cleanup;
 oom:

@@ -39,8 +39,7 @@ static int take_order(json_t *json, struct acme_order *order)
         {
             if (failed || !json_string_value(item))
                 continue;
-            if (!(order->authorizations[order->n_authorizations] =
-                      strdup(json_string_value(item))))
+            if (!(order->authorizations[order->n_authorizations] = strdup(json_string_value(item))))
                 failed = 1;
             else
                 order->n_authorizations++;
@@ -185,8 +184,7 @@ int acme_authz_get(struct acme_client *c, const char *url, struct acme_authz *au
     return ret;
 }
 
-const struct acme_challenge *acme_authz_challenge(const struct acme_authz *authz,
-                                                  const char *type)
+const struct acme_challenge *acme_authz_challenge(const struct acme_authz *authz, const char *type)
 {
     for (size_t i = 0; i < authz->n_challenges; i++)
         if (authz->challenges[i].type && strcmp(authz->challenges[i].type, type) == 0 &&
@@ -336,8 +334,8 @@ cleanup:
 
 int acme_certificate_get(struct acme_client *c, const char *url, struct acme_reply *reply)
 {
-    if (acme_post(c, "downloading the certificate", url, NULL,
-                  "application/pem-certificate-chain", reply) < 0 ||
+    if (acme_post(c, "downloading the certificate", url, NULL, "application/pem-certificate-chain",
+                  reply) < 0 ||
         acme_expect(reply, "downloading the certificate") < 0)
         return -1;
     return 0;

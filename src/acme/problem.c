@@ -51,7 +51,8 @@ void acme_problem_words(json_t *problem, char *text, size_t len)
         json_t *id = json_object_get(sub, "identifier");
         const char *value = acme_json_string(id, "value");
 
-        append(text, len, "; %s%s%s: ", acme_json_string(id, "type") ? acme_json_string(id, "type") : "",
+        append(text, len,
+               "; %s%s%s: ", acme_json_string(id, "type") ? acme_json_string(id, "type") : "",
                value ? ":" : "", value ? value : "(no identifier)");
         one_problem(sub, text, len);
     }

@@ -81,8 +81,7 @@ int acme_parse_links(struct acme_reply *r, const char *value)
 }
 
 /* The answer's headers and body into reply; the nonce into c. */
-static int take_response(struct acme_client *c, struct net_response *resp,
-                         struct acme_reply *reply)
+static int take_response(struct acme_client *c, struct net_response *resp, struct acme_reply *reply)
 {
     const char *nonce = net_response_header(resp, "Replay-Nonce", 0);
     const char *type = net_response_header(resp, "Content-Type", 0);
@@ -136,8 +135,9 @@ int acme_http(struct acme_client *c, const char *what, const char *method, const
         headers[n++] = accept_header;
     }
     for (int attempt = 0;; attempt++) {
-        struct net_request req = {method, url, headers, body, body ? strlen(body) : 0,
-                                  ACME_MAX_REPLY, 0, 0, c->ca_bundle, NULL};
+        struct net_request req = {
+            method,         url, headers, body,         body ? strlen(body) : 0,
+            ACME_MAX_REPLY, 0,   0,       c->ca_bundle, NULL};
 
         if (c->interrupted && c->interrupted()) {
             c->stopped = 1;
@@ -241,8 +241,7 @@ int acme_post(struct acme_client *c, const char *what, const char *url, json_t *
             bad_nonces < ACME_NONCE_RETRIES) {
             bad_nonces++;
             c->nonces++;
-            debugf("%s: the server refused the nonce (badNonce); again with the one it sent",
-                   what);
+            debugf("%s: the server refused the nonce (badNonce); again with the one it sent", what);
             acme_reply_free(reply);
             continue;
         }
@@ -282,8 +281,7 @@ int acme_expect(const struct acme_reply *reply, const char *what)
         acme_problem_words(reply->json, words, sizeof(words));
         errorf("%s: %s", what, words);
     } else {
-        errorf("%s: HTTP %ld%s", what, reply->status,
-               reply->status == 404 ? " (not found)" : "");
+        errorf("%s: HTTP %ld%s", what, reply->status, reply->status == 404 ? " (not found)" : "");
     }
     if (reply->status == 429 || reply->status == 503) {
         if (reply->retry_after >= 0)

@@ -20,7 +20,8 @@ enum {
 static const struct cli_option options[] = {
     ACME_TARGET_OPTIONS,
     {OPT_EMAIL, "email", "ADDR", "a contact address for a new account (repeatable)"},
-    {OPT_AGREE_TOS, "agree-tos", NULL, "agree to the CA's terms of service (a new account needs it)"},
+    {OPT_AGREE_TOS, "agree-tos", NULL,
+     "agree to the CA's terms of service (a new account needs it)"},
     {OPT_EAB_KID, "eab-kid", "ID", "the External Account Binding key id the CA handed out"},
     {OPT_EAB_HMAC, "eab-hmac", "SRC",
      "its HMAC key (base64url) from file:PATH, env:NAME, fd:N or prompt"},

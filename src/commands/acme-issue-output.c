@@ -41,8 +41,8 @@ int acme_issue_print(struct cli *cli, const struct issue_args *a, const struct a
                member(c, "name"), member(c, "detail"));
     }
     if (res->imported)
-        printf("imported: %s\n", res->already_imported ? "already on the token"
-                                                        : "on the token, beside its key");
+        printf("imported: %s\n",
+               res->already_imported ? "already on the token" : "on the token, beside its key");
     if (res->record)
         printf("record: %s\n", res->record);
     return 0;

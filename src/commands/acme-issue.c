@@ -1,6 +1,7 @@
 /* p11cert acme issue: one order for the names, both keys on the token; the
  * challenge one of dns-01 (RFC 2136), http-01 answered by p11cert, or
- * http-01 files under a web root. Output: acme-issue-output.c. */
+ * http-01 files under a web root. The challenge options and the checks:
+ * acme-issue-args.c; the output: acme-issue-output.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,27 +9,6 @@
 #include "commands/acme-issue.h"
 #include "commands/commands.h"
 #include "workflow/interrupt.h"
-
-enum {
-    OPT_KEY = ACME_OPT_FIRST_OWN,
-    OPT_DOMAIN,
-    OPT_DNS_SERVER,
-    OPT_TSIG_KEY,
-    OPT_ZONE,
-    OPT_HTTP_LISTEN,
-    OPT_WEBROOT,
-    OPT_SUBJECT,
-    OPT_OUT,
-    OPT_CHAIN_OUT,
-    OPT_FULLCHAIN,
-    OPT_FORCE,
-    OPT_IMPORT,
-    OPT_PREFERRED_CHAIN,
-    OPT_TRUST,
-    OPT_STATE_DIR,
-    OPT_NO_RECORD,
-    OPT_TIMEOUT,
-};
 
 static const struct cli_option options[] = {
     ACME_TARGET_OPTIONS,
@@ -68,37 +48,6 @@ static const struct cli_spec spec = {
     0,
 };
 
-static int take_challenge(struct issue_args *a, int id, const char *arg)
-{
-    struct acme_challenge_options *c = &a->o.challenge;
-    char why[256];
-
-    if (id == OPT_DNS_SERVER) {
-        a->challenges++;
-        c->kind = ACME_SOLVE_DNS;
-        c->dns_server_text = arg;
-        if (dns_server_parse(arg, &c->dns_server, why, sizeof(why)) < 0) {
-            cli_usage_error("bad --dns-server: %s", why);
-            return -1;
-        }
-    } else if (id == OPT_TSIG_KEY) {
-        c->tsig_text = arg;
-        c->tsig = &a->tsig;
-        return cli_parse_secret_source("--tsig-key", arg, &a->tsig);
-    } else if (id == OPT_ZONE) {
-        c->zone = arg;
-    } else if (id == OPT_HTTP_LISTEN) {
-        a->challenges++;
-        c->kind = ACME_SOLVE_LISTEN;
-        c->listen = arg;
-    } else if (id == OPT_WEBROOT) {
-        a->challenges++;
-        c->kind = ACME_SOLVE_WEBROOT;
-        c->webroot = arg;
-    }
-    return 0;
-}
-
 static int take(void *opts, int id, const char *arg)
 {
     struct issue_args *a = opts;
@@ -126,32 +75,7 @@ static int take(void *opts, int id, const char *arg)
     a->o.state_dir = id == OPT_STATE_DIR ? arg : a->o.state_dir;
     a->o.no_record |= id == OPT_NO_RECORD;
     a->timeout = id == OPT_TIMEOUT ? arg : a->timeout;
-    return take_challenge(a, id, arg);
-}
-
-static int check_args(struct issue_args *a, unsigned long *timeout)
-{
-    const struct acme_challenge_options *c = &a->o.challenge;
-
-    if (acme_target_check(&a->target) < 0)
-        return -1;
-    if (!a->key || a->n_domains == 0) {
-        cli_usage_error("--key KEY-URI and at least one --domain NAME are required");
-        return -1;
-    }
-    if (a->challenges != 1) {
-        cli_usage_error("give one challenge: --dns-server ADDR --tsig-key SRC, --http-listen "
-                        "ADDR:PORT or --webroot DIR");
-        return -1;
-    }
-    if ((c->kind == ACME_SOLVE_DNS) != (c->tsig != NULL) ||
-        (c->zone && c->kind != ACME_SOLVE_DNS)) {
-        cli_usage_error("--tsig-key and --zone belong to --dns-server, which needs --tsig-key");
-        return -1;
-    }
-    if (a->timeout && cli_parse_uint("--timeout", a->timeout, ACME_ISSUE_TIMEOUT_MAX, timeout) < 0)
-        return -1;
-    return 0;
+    return acme_issue_take_challenge(a, id, arg);
 }
 
 int acme_cmd_issue(struct cli *cli, int argc, char **argv)
@@ -174,7 +98,8 @@ int acme_cmd_issue(struct cli *cli, int argc, char **argv)
     if (cli_parse(cli, &spec, argc, argv, take, &a, &args, &ret) < 0)
         goto cleanup;
     ret = EXIT_USAGE;
-    if (check_args(&a, &timeout) < 0 || !(a.o.key_uri = token_uri_parse(a.key, "--key URI")))
+    if (acme_issue_check_args(&a, &timeout) < 0 ||
+        !(a.o.key_uri = token_uri_parse(a.key, "--key URI")))
         goto cleanup;
     a.o.account_key_text = a.target.account_key;
     a.o.key_text = a.key;

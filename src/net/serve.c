@@ -27,8 +27,8 @@ struct net_responder {
     atomic_uint answers;
 };
 
-int net_listen_parse(const char *text, void *addr, size_t addr_size, unsigned *addr_len,
-                     char *why, size_t why_len)
+int net_listen_parse(const char *text, void *addr, size_t addr_size, unsigned *addr_len, char *why,
+                     size_t why_len)
 {
     char host[64];
     const char *colon, *port_text;
@@ -184,10 +184,10 @@ struct net_responder *net_responder_start(const char *listen_text,
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &saved);
-    r->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, answer, r,
-                                 MHD_OPTION_LISTEN_SOCKET, r->fd, MHD_OPTION_CONNECTION_TIMEOUT,
-                                 (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-                                 MHD_OPTION_END);
+    r->daemon =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, answer, r,
+                         MHD_OPTION_LISTEN_SOCKET, r->fd, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)32, MHD_OPTION_END);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (!r->daemon) {
         snprintf(why, why_len, "cannot start the HTTP server on %s", listen_text);

@@ -18,8 +18,9 @@ struct net_responder;
 /* Listens on listen ("ADDR:PORT", "[IPv6]:PORT") and answers for
  * challenges[0..n) (copied). Returns the responder, or NULL with why
  * ("cannot listen on ...: Address already in use"). */
-struct net_responder *net_responder_start(const char *listen, const struct net_challenge *challenges,
-                                          size_t n, char *why, size_t why_len);
+struct net_responder *net_responder_start(const char *listen,
+                                          const struct net_challenge *challenges, size_t n,
+                                          char *why, size_t why_len);
 
 /* How many challenge answers it gave. */
 unsigned net_responder_answers(const struct net_responder *r);
@@ -29,7 +30,7 @@ void net_responder_stop(struct net_responder *r);
 
 /* Parses "ADDR:PORT" or "[ADDR]:PORT" into a socket address. Returns 0, or
  * -1 with why. */
-int net_listen_parse(const char *text, void *addr, size_t addr_size, unsigned *addr_len,
-                     char *why, size_t why_len);
+int net_listen_parse(const char *text, void *addr, size_t addr_size, unsigned *addr_len, char *why,
+                     size_t why_len);
 
 #endif

@@ -98,13 +98,13 @@ static json_t *ec_jwk(const struct signer_jws *j)
 
     /* The uncompressed point: 0x04, then x and y, each coord_len bytes. */
     if (curve >= 0 &&
-        EVP_PKEY_get_octet_string_param(j->signer.pubkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-                                        point, sizeof(point), &len) &&
+        EVP_PKEY_get_octet_string_param(j->signer.pubkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                        sizeof(point), &len) &&
         len == 1 + 2 * j->coord_len && point[0] == 0x04 &&
         (x = base64url_encode(point + 1, j->coord_len)) &&
         (y = base64url_encode(point + 1 + j->coord_len, j->coord_len)))
-        jwk = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", curves[curve].crv, "x", x,
-                        "y", y);
+        jwk = json_pack("{s:s, s:s, s:s, s:s}", "kty", "EC", "crv", curves[curve].crv, "x", x, "y",
+                        y);
     free(x);
     free(y);
     return jwk;
@@ -196,8 +196,8 @@ int signer_jws_sign(struct signer_jws *j, const void *input, size_t len, unsigne
     if (signer_sign_tbs(&j->signer, input, len, raw, &raw_len, 0) < 0)
         return -1;
     if (j->coord_len && pad_ecdsa(j, raw, &raw_len) < 0) {
-        errorf("the token's ECDSA signature has %lu bytes, not 2 x %zu",
-               (unsigned long)raw_len, j->coord_len);
+        errorf("the token's ECDSA signature has %lu bytes, not 2 x %zu", (unsigned long)raw_len,
+               j->coord_len);
         return -1;
     }
     if (!verify(j, input, len, raw, raw_len)) {

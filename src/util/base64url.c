@@ -7,8 +7,7 @@
 
 #include <openssl/crypto.h>
 
-static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 char *base64url_encode(const void *data, size_t len)
 {
@@ -53,8 +52,8 @@ static int value_of(char c)
     return -1;
 }
 
-int base64url_decode(const char *text, size_t len, unsigned char **out, size_t *out_len,
-                     char *why, size_t why_len)
+int base64url_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, char *why,
+                     size_t why_len)
 {
     unsigned char *buf;
     unsigned acc = 0;
@@ -75,8 +74,8 @@ int base64url_decode(const char *text, size_t len, unsigned char **out, size_t *
         int v = value_of(text[i]);
 
         if (v < 0) {
-            snprintf(why, why_len, "character %zu is not of the base64url alphabet (A-Z a-z 0-9 - _)",
-                     i + 1);
+            snprintf(why, why_len,
+                     "character %zu is not of the base64url alphabet (A-Z a-z 0-9 - _)", i + 1);
             OPENSSL_clear_free(buf, len / 4 * 3 + 3);
             return -1;
         }

@@ -13,7 +13,7 @@ char *base64url_encode(const void *data, size_t len);
  * encoding has). *out is OPENSSL_malloc'd (it may be a key: free it with
  * OPENSSL_clear_free). Returns 0, or -1 with a reason in why that quotes
  * nothing of text. */
-int base64url_decode(const char *text, size_t len, unsigned char **out, size_t *out_len,
-                     char *why, size_t why_len);
+int base64url_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, char *why,
+                     size_t why_len);
 
 #endif

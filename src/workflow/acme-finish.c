@@ -49,9 +49,8 @@ static int choose_chain(struct acme_session *s, const char *url, const char *pre
         goto cleanup;
     res->n_alternates = reply.n_alternates;
     issuer = top_issuer(chain);
-    for (size_t i = 0; preferred && (!issuer || strcmp(issuer, preferred) != 0) &&
-                       i < reply.n_alternates;
-         i++) {
+    for (size_t i = 0;
+         preferred && (!issuer || strcmp(issuer, preferred) != 0) && i < reply.n_alternates; i++) {
         memset(&other, 0, sizeof(other));
         if (download(s, reply.alternates[i], &other, &alt) < 0) {
             acme_reply_free(&alt);
@@ -134,8 +133,7 @@ static int run_checks(struct token_ctx *ctx, const struct acme_issue_options *o,
     if (!report.checks || !in.cert.certs || !in.chain.certs ||
         !sk_X509_push(in.cert.certs, sk_X509_value(path->certs, 0)) ||
         !X509_up_ref(sk_X509_value(path->certs, 0)) ||
-        (sk_X509_num(path->certs) > 1 &&
-         (!sk_X509_push(in.chain.certs, x509_path_root(path))))) {
+        (sk_X509_num(path->certs) > 1 && (!sk_X509_push(in.chain.certs, x509_path_root(path))))) {
         errorf("out of memory");
         goto cleanup;
     }
@@ -181,8 +179,8 @@ cleanup:
     return ret;
 }
 
-int acme_finish(struct acme_session *s, const struct acme_issue_options *o,
-                struct sign_job *job, const char *cert_url, struct acme_issue_result *res)
+int acme_finish(struct acme_session *s, const struct acme_issue_options *o, struct sign_job *job,
+                const char *cert_url, struct acme_issue_result *res)
 {
     struct x509_bundle chain = {0};
     struct chain_request creq = {NULL, 0, NULL, o->trust ? o->trust : "system", NULL, 1};

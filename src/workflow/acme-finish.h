@@ -8,8 +8,8 @@
 #include "workflow/acme.h"
 
 /* Returns the exit status. */
-int acme_finish(struct acme_session *s, const struct acme_issue_options *o,
-                struct sign_job *job, const char *cert_url, struct acme_issue_result *res);
+int acme_finish(struct acme_session *s, const struct acme_issue_options *o, struct sign_job *job,
+                const char *cert_url, struct acme_issue_result *res);
 
 /* The renewal record (workflow/acme-record.c): JSON, no secret, in the
  * state directory (o->state_dir, else CLI.md's default), named after the

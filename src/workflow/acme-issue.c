@@ -178,7 +178,8 @@ static int authorize(struct acme_session *s, const struct acme_order *order,
     if (n > 0 && acme_solver_present(&solver) != EXIT_OK)
         goto cleanup;
     for (size_t i = 0; i < n; i++) {
-        const struct acme_challenge *ch = acme_authz_challenge(&authz[i], acme_solver_type(&o->challenge));
+        const struct acme_challenge *ch =
+            acme_authz_challenge(&authz[i], acme_solver_type(&o->challenge));
 
         if (acme_challenge_respond(&s->client, ch->url) < 0)
             goto cleanup;
@@ -229,8 +230,8 @@ cleanup:
 }
 
 int acme_issue_run(struct token_ctx *ctx, const struct acme_target *t,
-                   const struct acme_issue_options *o, struct sign_job *job,
-                   struct acme_session *s, struct acme_issue_result *res)
+                   const struct acme_issue_options *o, struct sign_job *job, struct acme_session *s,
+                   struct acme_issue_result *res)
 {
     struct sign_request req = {0};
     struct interrupt_guard guard = {0};

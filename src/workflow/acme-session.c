@@ -125,10 +125,8 @@ int acme_reason_code(const char *name)
     static const struct {
         const char *name;
         int code;
-    } reasons[] = {{"unspecified", 0},
-                   {"keyCompromise", 1},
-                   {"superseded", 4},
-                   {"cessationOfOperation", 5}};
+    } reasons[] = {
+        {"unspecified", 0}, {"keyCompromise", 1}, {"superseded", 4}, {"cessationOfOperation", 5}};
 
     for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
         if (strcmp(name, reasons[i].name) == 0)

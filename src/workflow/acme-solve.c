@@ -184,8 +184,8 @@ static int present_webroot(struct acme_solver *s)
             return EXIT_FAIL;
         }
         snprintf(it->path, len, "%s/%s", dir, it->token);
-        if (outfile_write(it->path, 1, 0644, it->key_authorization,
-                          strlen(it->key_authorization)) < 0)
+        if (outfile_write(it->path, 1, 0644, it->key_authorization, strlen(it->key_authorization)) <
+            0)
             return EXIT_FAIL;
         it->presented = 1;
         debugf("http-01: wrote %s", it->path);
@@ -211,8 +211,7 @@ static int remove_item(struct acme_solver *s, struct acme_solver_item *it)
     it->presented = 0;
     if (s->o->kind == ACME_SOLVE_DNS) {
         if (send_txt(s, it, 0, why, sizeof(why)) < 0) {
-            errorf("dns-01: cannot remove the TXT record %s \"%s\": %s", it->name, it->value,
-                   why);
+            errorf("dns-01: cannot remove the TXT record %s \"%s\": %s", it->name, it->value, why);
             hintf("remove it by hand from the zone %s", it->zone);
             return -1;
         }

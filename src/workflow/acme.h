@@ -122,8 +122,8 @@ int acme_issue_prepare(const struct acme_issue_options *o, struct sign_job *job)
  * chain downloaded and chosen, outputs checked and written, imported,
  * recorded. Returns the exit status. */
 int acme_issue_run(struct token_ctx *ctx, const struct acme_target *t,
-                   const struct acme_issue_options *o, struct sign_job *job,
-                   struct acme_session *s, struct acme_issue_result *res);
+                   const struct acme_issue_options *o, struct sign_job *job, struct acme_session *s,
+                   struct acme_issue_result *res);
 void acme_issue_result_free(struct acme_issue_result *res);
 
 #endif

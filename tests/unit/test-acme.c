@@ -187,7 +187,7 @@ static void test_retry_after(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_base64url),     cmocka_unit_test(test_base64url_refused),
+        cmocka_unit_test(test_base64url),          cmocka_unit_test(test_base64url_refused),
         cmocka_unit_test(test_thumbprint_rfc7638), cmocka_unit_test(test_problem_words),
         cmocka_unit_test(test_problem_words_cut),  cmocka_unit_test(test_links),
         cmocka_unit_test(test_retry_after),
