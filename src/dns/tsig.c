@@ -18,6 +18,8 @@
 #define HEADER_SIZE 12
 #define TYPE_TSIG   250
 #define CLASS_ANY   255
+/* Other data an answer may carry (BADTIME's is the server's 6-byte time). */
+#define OTHER_MAX 16
 
 const char *dns_tsig_error_name(unsigned error, char *buf, size_t buf_len)
 {
@@ -117,7 +119,8 @@ cleanup:
 
 /* The TSIG variables a MAC covers (RFC 8945 4.3.3): key name, class ANY,
  * TTL 0, algorithm name, time signed, fudge, error, other data (with its
- * length). Returns their length in out (room for 600 bytes). */
+ * length, at most OTHER_MAX). Returns their length in out (room for 600
+ * bytes). */
 static size_t tsig_variables(const struct dns_tsig_key *key, const uint8_t time6[6], unsigned fudge,
                              unsigned error, const uint8_t *other, size_t other_len, uint8_t *out)
 {
@@ -132,7 +135,8 @@ static size_t tsig_variables(const struct dns_tsig_key *key, const uint8_t time6
     put16(out + n + 8, error);
     put16(out + n + 10, (unsigned)other_len);
     n += 12;
-    memcpy(out + n, other, other_len);
+    if (other_len > 0)
+        memcpy(out + n, other, other_len);
     return n + other_len;
 }
 
@@ -235,7 +239,8 @@ void dns_tsig_verify(const struct dns_tsig_key *key, const uint8_t *wire, size_t
         f[i] = i < ldns_rr_rd_count(rr) ? ldns_rr_rdf(rr, i) : NULL;
     if (!f[0] || !f[1] || ldns_rdf_size(f[1]) != 6 || !f[2] || ldns_rdf_size(f[2]) != 2 || !f[3] ||
         ldns_rdf_size(f[3]) < 2 || !f[4] || ldns_rdf_size(f[4]) != 2 || !f[5] ||
-        ldns_rdf_size(f[5]) != 2 || !f[6] || ldns_rdf_size(f[6]) < 2) {
+        ldns_rdf_size(f[5]) != 2 || !f[6] || ldns_rdf_size(f[6]) < 2 ||
+        ldns_rdf_size(f[6]) > 2 + OTHER_MAX) {
         snprintf(out->why, sizeof(out->why), "its TSIG record is malformed");
         goto cleanup;
     }

@@ -374,11 +374,12 @@ rcode_of() {
 
 @test "a silent server (a UDP socket that never answers) fails within 15 s, naming the address" {
     local port=""
+    : >"$BATS_TEST_TMPDIR/silent.port" # there before the reader looks, empty until bound
     python3 -c 'import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1], flush=True)
-time.sleep(120)' >"$BATS_TEST_TMPDIR/silent.port" 3>&- &
+time.sleep(120)' >>"$BATS_TEST_TMPDIR/silent.port" 3>&- &
     echo $! >"$BATS_TEST_TMPDIR/silent.pid"
     for _ in $(seq 1 100); do
         port=$(cat "$BATS_TEST_TMPDIR/silent.port")

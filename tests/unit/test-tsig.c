@@ -408,6 +408,42 @@ static void test_error_answer(void **state)
     dns_tsig_key_wipe(&key);
 }
 
+/* Other data longer than any TSIG answer carries: malformed, and never
+ * copied into the MAC's input (it once overflowed that buffer). */
+static void test_long_other_data(void **state)
+{
+    struct dns_tsig_key key;
+    struct dns_tsig_check check;
+    uint8_t buf[2048], mac[DNS_TSIG_MAC_MAX];
+    size_t len, mac_len, rdlen_at;
+    uint8_t *wire = query_wire(&len);
+    unsigned rdlen;
+    char why[256];
+
+    (void)state;
+    key32(&key, DNS_TSIG_HMAC_SHA256);
+    memcpy(buf, wire, len);
+    free(wire);
+    assert_int_equal(
+        dns_tsig_sign(&key, buf, &len, sizeof(buf), time(NULL), mac, &mac_len, why, sizeof(why)),
+        0);
+    /* RDLENGTH stands before the algorithm (13 bytes), time and fudge (8),
+     * MAC size (2), MAC, original ID and error (4), other length (2). */
+    rdlen_at = len - 2 - 4 - mac_len - 2 - 8 - 13 - 2;
+    rdlen = (unsigned)(buf[rdlen_at] << 8 | buf[rdlen_at + 1]) + 700;
+    buf[rdlen_at] = (uint8_t)(rdlen >> 8);
+    buf[rdlen_at + 1] = (uint8_t)rdlen;
+    buf[len - 2] = 700 >> 8;
+    buf[len - 1] = 700 & 0xff;
+    memset(buf + len, 0x5a, 700);
+    len += 700;
+    dns_tsig_verify(&key, buf, len, mac, mac_len, time(NULL), &check);
+    assert_true(check.present);
+    assert_false(check.verified);
+    assert_contains(check.why, "its TSIG record is malformed");
+    dns_tsig_key_wipe(&key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_sign_verified_by_ldns),
         cmocka_unit_test(test_verify_ldns_answer),
         cmocka_unit_test(test_error_answer),
+        cmocka_unit_test(test_long_other_data),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
