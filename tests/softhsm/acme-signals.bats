@@ -102,3 +102,14 @@ interrupt_and_wait() {
     [ "$status" -eq 143 ]
     [ -z "$(find root -mindepth 1)" ]
 }
+
+@test "--timeout: an order still pending when it runs out ends cleanly, the records removed" {
+    run p11cert_pin acme issue --directory "$MAIN_DIRECTORY" --ca-bundle "$MAIN_CA" \
+        --trust "$ROOT0" --no-record --account-key "$ACCT" --key "$WEB" --domain f.acme.test \
+        --dns-server "$KNOT_SERVER" --tsig-key "file:$TSIG_FILE" --timeout 4
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ $output == *"waiting for the validation of f.acme.test: no answer within the 4 s of --timeout"* ]]
+    [ -z "$(txt_records _acme-challenge.f.acme.test)" ]
+    [ ! -e cert.pem ]
+}
