@@ -10,6 +10,8 @@ BUILD   ?= build
 DATADIR ?= $(PREFIX)/share/p11cert
 
 PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson libcurl
+# acme issue --http-listen: the http-01 responder (net/serve.c)
+PKGS    += libmicrohttpd
 CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 HARDEN  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong

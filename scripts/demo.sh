@@ -225,4 +225,36 @@ stop_knotd
 trap - EXIT
 echo "knotd stopped. For a DNS provider without RFC 2136, the same records: $demo/records.zone"
 
-step "Done: chain.crt, fullchain.crt and developers.crt are ready to upload, the key never left the token, and the DNS records are live on the zone's server. Files: $demo"
+# --- ACME: both keys on the token; a test CA (pebble) and knotd on loopback ---
+step "ACME (RFC 8555): the account key and the certificate key both on the token; pebble as the CA, knotd taking the dns-01 records (TSIG), both on 127.0.0.1."
+acme_env=$demo/acme
+stop_acme() {
+    "$top/scripts/acme-test-env.sh" stop "$acme_env"
+}
+trap stop_acme EXIT
+eval "$("$top/scripts/acme-test-env.sh" knot "$acme_env")"
+eval "$("$top/scripts/acme-test-env.sh" pebble "$acme_env" ca "$KNOT_PORT")"
+"$top/scripts/acme-test-env.sh" roots "$acme_env" ca "$acme_env/root.pem"
+echo "CA directory: $CA_DIRECTORY (a real CA: https://acme-v02.api.letsencrypt.org/directory)"
+run p11cert --pin-source file:pin keygen "pkcs11:token=$token" --label acme-account --type ec:p256
+run p11cert --pin-source file:pin keygen "pkcs11:token=$token" --label www --type ec:p256
+run p11cert --pin-source file:pin acme account \
+    --account-key "pkcs11:token=$token;object=acme-account" \
+    --directory "$CA_DIRECTORY" --ca-bundle "$CA_CA" --agree-tos --email ops@example.com
+run p11cert --pin-source file:pin acme issue \
+    --account-key "pkcs11:token=$token;object=acme-account" --key "pkcs11:token=$token;object=www" \
+    --domain www.acme.test --domain api.acme.test \
+    --dns-server "$KNOT_SERVER" --tsig-key "file:$TSIG_FILE" \
+    --directory "$CA_DIRECTORY" --ca-bundle "$CA_CA" --trust "$acme_env/root.pem" \
+    --out www.crt --chain-out www-chain.crt --import --state-dir "$demo/state"
+echo "-- openssl verifies the issued chain against the CA's root, independently:"
+run openssl verify -CAfile "$acme_env/root.pem" -untrusted www-chain.crt www.crt
+echo "-- the dns-01 records are gone again, as dig sees it:"
+run dig @127.0.0.1 -p "$KNOT_PORT" +short TXT _acme-challenge.www.acme.test
+echo "-- the renewal record (no secret in it: the TSIG key and the PIN by their sources):"
+run cat "$demo/state/www.acme.test.json"
+stop_acme
+trap - EXIT
+echo "pebble and knotd stopped."
+
+step "Done: chain.crt, fullchain.crt and developers.crt are ready to upload (and www.crt with www-chain.crt from ACME), the key never left the token, and the DNS records are live on the zone's server. Files: $demo"

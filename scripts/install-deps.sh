@@ -10,6 +10,10 @@ PACKAGES=(
     libssl-dev libp11-kit-dev libp11-dev libldns-dev libjansson-dev
     # HTTP(S) for fetching missing issuers (AIA caIssuers) and ACME: libcurl on OpenSSL
     libcurl4-openssl-dev
+    # the http-01 responder of acme issue --http-listen
+    libmicrohttpd-dev
+    # ACME tests and the demo: pebble, the RFC 8555 test CA (no service of its own)
+    pebble
     # PKCS#11 runtime: p11-kit, its modules, OpenSSL and the libp11 engine
     openssl p11-kit p11-kit-modules libengine-pkcs11-openssl
     # test tokens and independent cross-check tools (pkcs11-tool, pkcs11-spy, certtool, p11tool)

@@ -32,6 +32,8 @@ static const struct command commands[] = {
     /* server-config logs in once to prove the PIN it writes for the server. */
     {"server-config", cmd_server_config,
      "configure nginx, Apache or stunnel to serve TLS with a token key", NEEDS_TOKEN | NEEDS_LOGIN},
+    /* acme's subcommands state their own needs (commands/acme.c). */
+    {"acme", cmd_acme, "certificates from an ACME CA, both keys on the token", NEEDS_NO_TOKEN},
     {NULL, NULL, NULL, 0},
 };
 

@@ -14,11 +14,17 @@ int cmd_chain(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_dns(struct cli *cli, int argc, char **argv);
+int cmd_acme(struct cli *cli, int argc, char **argv);
 int cmd_server_config(struct cli *cli, int argc, char **argv);
 
 /* dns's subcommands (dns.c lists them). */
 int dns_cmd_records(struct cli *cli, int argc, char **argv);
 int dns_cmd_check(struct cli *cli, int argc, char **argv);
 int dns_cmd_apply(struct cli *cli, int argc, char **argv);
+
+/* acme's subcommands (acme.c lists them). */
+int acme_cmd_account(struct cli *cli, int argc, char **argv);
+int acme_cmd_issue(struct cli *cli, int argc, char **argv);
+int acme_cmd_revoke(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -11,12 +11,10 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "util/msg.h"
+#include "signer/internal.h"
 #include "signer/pubkey.h"
 #include "token/profile.h"
-
-/* Large enough for RSA 8192 and every curve. */
-#define SIGNATURE_MAX 1024
+#include "util/msg.h"
 
 static const EVP_MD *hash_by_name(const char *name)
 {
@@ -210,8 +208,7 @@ cleanup:
     return ret;
 }
 
-/* CKM_ECDSA returns r||s; X.509 wants a DER ECDSA-Sig-Value. */
-static int ecdsa_to_der(unsigned char *sig, CK_ULONG *sig_len)
+int signer_ecdsa_to_der(unsigned char *sig, CK_ULONG *sig_len)
 {
     ECDSA_SIG *ecdsa = ECDSA_SIG_new();
     CK_ULONG half = *sig_len / 2;
@@ -237,11 +234,10 @@ cleanup:
     return ret;
 }
 
-/* Signs tbs on the token; sig holds SIGNATURE_MAX bytes. Raw mechanisms
- * get the hash (RSA PKCS #1 v1.5: its DigestInfo), hashed ones and EdDSA
- * the whole TBS. */
-static int sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, unsigned char *sig,
-                    CK_ULONG *sig_len)
+/* Raw mechanisms get the hash (RSA PKCS #1 v1.5: its DigestInfo), hashed
+ * ones and EdDSA the whole TBS. */
+int signer_sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, unsigned char *sig,
+                    CK_ULONG *sig_len, int der_ecdsa)
 {
     unsigned char hash[EVP_MAX_MD_SIZE], input[EVP_MAX_MD_SIZE + 32];
     unsigned int hash_len = 0;
@@ -278,7 +274,7 @@ static int sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, 
     }
     if (token_sign(s->ctx, s->key->priv, &mech, data, data_len, sig, sig_len) < 0)
         return -1;
-    if (type == CKK_EC && ecdsa_to_der(sig, sig_len) < 0) {
+    if (type == CKK_EC && der_ecdsa && signer_ecdsa_to_der(sig, sig_len) < 0) {
         errorf("the token's ECDSA signature is not r and s of equal length (%lu bytes)",
                (unsigned long)*sig_len);
         return -1;
@@ -300,7 +296,7 @@ int signer_test_signature(struct signer *s, EVP_PKEY *verify_key, int *verified,
         errorf("cannot make a test message: %s", msg_openssl_reason());
         goto cleanup;
     }
-    if (sign_tbs(s, data, sizeof(data), sig, &sig_len) < 0)
+    if (signer_sign_tbs(s, data, sizeof(data), sig, &sig_len, 1) < 0)
         goto cleanup;
     if (EVP_DigestVerifyInit(mctx, &pctx, s->md, NULL, verify_key) <= 0 ||
         (s->pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
@@ -343,7 +339,7 @@ int signer_sign_request(struct signer *s, X509_REQ *req)
     tbs_len = i2d_re_X509_REQ_tbs(req, &tbs);
     if (tbs_len <= 0)
         goto openssl_error;
-    if (sign_tbs(s, tbs, (size_t)tbs_len, sig, &sig_len) < 0)
+    if (signer_sign_tbs(s, tbs, (size_t)tbs_len, sig, &sig_len, 1) < 0)
         goto cleanup;
     if (set_bit_string(bits, sig, sig_len) < 0)
         goto openssl_error;
@@ -381,7 +377,7 @@ int signer_sign_certificate(struct signer *s, X509 *cert)
     tbs_len = i2d_re_X509_tbs(cert, &tbs);
     if (tbs_len <= 0)
         goto openssl_error;
-    if (sign_tbs(s, tbs, (size_t)tbs_len, sig, &sig_len) < 0)
+    if (signer_sign_tbs(s, tbs, (size_t)tbs_len, sig, &sig_len, 1) < 0)
         goto cleanup;
     if (set_bit_string((ASN1_BIT_STRING *)outer_sig, sig, sig_len) < 0)
         goto openssl_error;

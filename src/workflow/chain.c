@@ -70,24 +70,17 @@ cleanup:
     return ret;
 }
 
-int chain_build(const struct chain_request *req, struct x509_path *path, json_t *fetched)
+int chain_build_from(STACK_OF(X509) *certs, X509 *leaf, const struct chain_request *req,
+                     struct x509_path *path, json_t *fetched)
 {
     struct x509_chain_request build = {0};
     struct x509_chain_diag diag;
     struct x509_bundle anchors = {0};
     struct aia_fetcher aia;
-    STACK_OF(X509) *certs = sk_X509_new_null();
-    X509 *leaf = NULL;
     int ret = EXIT_FAIL, more = 1;
 
     memset(path, 0, sizeof(*path));
     if (aia_fetcher_init(&aia, req->offline, fetched) != EXIT_OK)
-        goto cleanup;
-    if (!certs) {
-        errorf("out of memory");
-        goto cleanup;
-    }
-    if (read_inputs(req, certs, &leaf) < 0)
         goto cleanup;
     if (req->trust && strcmp(req->trust, "system") == 0)
         build.trust_system = 1;
@@ -115,6 +108,20 @@ int chain_build(const struct chain_request *req, struct x509_path *path, json_t 
 cleanup:
     aia_fetcher_free(&aia);
     x509_bundle_free(&anchors);
+    return ret;
+}
+
+int chain_build(const struct chain_request *req, struct x509_path *path, json_t *fetched)
+{
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    X509 *leaf = NULL;
+    int ret = EXIT_FAIL;
+
+    memset(path, 0, sizeof(*path));
+    if (!certs)
+        errorf("out of memory");
+    else if (read_inputs(req, certs, &leaf) == 0)
+        ret = chain_build_from(certs, leaf, req, path, fetched);
     sk_X509_pop_free(certs, X509_free);
     return ret;
 }

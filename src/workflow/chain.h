@@ -25,4 +25,11 @@ struct chain_request {
  * free the path with x509_path_free in every case. */
 int chain_build(const struct chain_request *req, struct x509_path *path, json_t *fetched);
 
+/* The same path from certificates already read (acme issue's download):
+ * leaf (NULL: found among certs) and certs as chain_build has them after
+ * reading; req gives the trust, its password and offline (files and leaf
+ * are not read). */
+int chain_build_from(STACK_OF(X509) *certs, X509 *leaf, const struct chain_request *req,
+                     struct x509_path *path, json_t *fetched);
+
 #endif
