@@ -1,8 +1,9 @@
 /* Live checks: ask a resolver (the system's, or one server at an address
- * and port) for each custom domain's CNAME with ldns, follow the chain, and
- * say whether it reaches the endpoint. Short timeouts and few tries, so a
- * dead server is reported within seconds; one that never answered is not
- * asked again. */
+ * and port) for each custom domain's CNAME, follow the chain, and say
+ * whether it reaches the endpoint. ldns reads the configuration and the
+ * packets; dns/exchange.c sends the queries and takes only answers that
+ * match them. Short timeouts and few tries, so a dead server is reported
+ * within seconds; one that never answered is not asked again. */
 #include "dns/dns.h"
 
 #include <arpa/inet.h>
@@ -12,6 +13,8 @@
 #include <sys/socket.h>
 
 #include <ldns/ldns.h>
+
+#include "dns/exchange.h"
 
 static int parse_port(const char *text, uint16_t *port)
 {
@@ -112,13 +115,9 @@ int dns_resolver_open(struct dns_resolver *r, const struct dns_server *server, c
         }
         snprintf(r->desc, sizeof(r->desc), "the system resolver");
     }
+    /* The resolver only holds the name servers and the port: dns_exchange
+     * sends the queries, with its own timeout and tries. */
     ldns_rdf_deep_free(ns);
-    ldns_resolver_set_recursive(res, true);
-    ldns_resolver_set_timeout(res, (struct timeval){DNS_QUERY_TIMEOUT, 0});
-    ldns_resolver_set_retry(res, DNS_QUERY_TRIES);
-    ldns_resolver_set_retrans(res, 0); /* no sleep between tries: the timeout is the wait */
-    ldns_resolver_set_dnsrch(res, false);
-    ldns_resolver_set_defnames(res, false);
     r->ldns = res;
     return 0;
 fail:
@@ -179,7 +178,6 @@ static enum hop ask(struct dns_resolver *r, const char *name, char next[DNS_NAME
     ldns_rdf *qname = NULL;
     ldns_pkt *pkt = NULL;
     ldns_rr_list *answers = NULL;
-    ldns_status status;
     ldns_pkt_rcode rcode;
     enum hop hop = HOP_NO_ANSWER;
     char text[DNS_NAME_SIZE + 1];
@@ -190,13 +188,8 @@ static enum hop ask(struct dns_resolver *r, const char *name, char next[DNS_NAME
         snprintf(why, why_len, "cannot make a query for %.253s", name);
         return HOP_NO_ANSWER;
     }
-    status =
-        ldns_resolver_send(&pkt, r->ldns, qname, LDNS_RR_TYPE_CNAME, LDNS_RR_CLASS_IN, LDNS_RD);
-    if (status != LDNS_STATUS_OK || !pkt) {
-        snprintf(why, why_len, "no answer from %s (%d tries, %d s each): %s", r->desc,
-                 DNS_QUERY_TRIES, DNS_QUERY_TIMEOUT,
-                 status == LDNS_STATUS_NETWORK_ERR ? "timed out, or the server is unreachable"
-                                                   : ldns_get_errorstr_by_id(status));
+    pkt = dns_exchange(r->ldns, r->desc, qname, LDNS_RR_TYPE_CNAME, why, why_len);
+    if (!pkt) {
         /* A server that never answered is not asked again: a dead server
          * costs one timeout, not one per domain. */
         if (!r->answered)
