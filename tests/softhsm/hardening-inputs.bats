@@ -10,7 +10,52 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 RESPONDER=$P11CERT_SRC/tests/helpers/dns-responder.py
+P12_EDIT=$P11CERT_SRC/tests/helpers/p12-edit.py
 TARGET=gw.example.net
+
+# The inputs, made here with openssl and edited as DER by
+# tests/helpers/p12-edit.py (which recomputes the MAC, so that only the
+# edited field is wrong): in $P12 (password "$P12/pw").
+make_p12_inputs() {
+    export P12=$BATS_FILE_TMPDIR/p12
+    mkdir -p "$P12" && cd "$P12" || return 1
+    printf 'hardening-pfx-pw\n' >pw
+    printf 'not-the-pfx-pw\n' >wrong-pw
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout one.key -out one.crt -days 30 \
+        -subj /CN=one.example -addext basicConstraints=critical,CA:FALSE 2>/dev/null
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout two.key \
+        -out two.crt -days 30 -subj /CN=two.example -addext basicConstraints=critical,CA:FALSE \
+        2>/dev/null
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \
+        -out other.crt -days 30 -subj /CN=other.example 2>/dev/null
+    # one.p12, two.p12: part 0 the certificate (encrypted), part 1 the key.
+    openssl pkcs12 -export -in one.crt -inkey one.key -passout file:pw -out one.p12
+    openssl pkcs12 -export -in two.crt -inkey two.key -passout file:pw -out two.p12
+    openssl pkcs12 -export -in other.crt -inkey other.key -passout file:pw -out other.p12
+    openssl pkcs12 -export -in one.crt -inkey one.key -passout file:pw -iter 100000 \
+        -out iter-100000.p12
+    local pass
+    pass=$(cat pw)
+    python3 "$P12_EDIT" one.p12 mac-iter-huge.p12 --mac-iter 2147483647
+    python3 "$P12_EDIT" one.p12 key-iter-huge.p12 --password "$pass" --key-iter 2147483647 --remac
+    python3 "$P12_EDIT" one.p12 part-iter-huge.p12 --password "$pass" --content-iter 2147483647 \
+        --remac
+    python3 "$P12_EDIT" one.p12 mac-iter-0.p12 --mac-iter 0
+    python3 "$P12_EDIT" one.p12 mac-damaged.p12 --corrupt-mac
+    # PBMAC1 (RFC 9579), which OpenSSL 3.0 cannot compute.
+    python3 "$P12_EDIT" one.p12 mac-pbmac1.p12 --mac-alg 1.2.840.113549.1.5.14
+    # Two keys: the RSA key of one, the EC key of two, and two's certificate
+    # only; both certificates; or a third one's.
+    python3 "$P12_EDIT" --merge two-keys.p12 "$pass" one.p12:1 two.p12:0 two.p12:1
+    python3 "$P12_EDIT" --merge two-keys-two-certs.p12 "$pass" one.p12:0 one.p12:1 two.p12:0 \
+        two.p12:1
+    python3 "$P12_EDIT" --merge two-keys-no-cert.p12 "$pass" one.p12:1 two.p12:1 other.p12:0
+}
+
+setup_file() {
+    setup_token hardening
+    make_p12_inputs
+}
 
 setup() {
     mkdir "$BATS_TEST_TMPDIR/work" && cd "$BATS_TEST_TMPDIR/work" || return 1
@@ -140,4 +185,143 @@ print("flags %04x" % struct.unpack("!H", s.recv(512)[2:4]))' "$RESPONDER_PORT"
     dns_check_responder
     [ "$status" -eq 0 ]
     [[ "$output" == *"PASS a.example.com: points at $TARGET."* ]]
+}
+
+# ---- items 6 and 16: PKCS#12 key derivations and MACs ----
+
+# A SHA-256 of the DER public key in FILE (a certificate, or with -k a
+# private key), by openssl.
+pubkey_sum() {
+    if [ "$1" = -k ]; then
+        openssl pkey -in "$2" -pubout -outform DER | sha256sum
+    else
+        openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum
+    fi
+}
+
+# CMD... fails with status 1, its stderr one line that holds REASON, and
+# leaves no file in the test's directory. timeout is a hang guard only.
+refused() {
+    local reason=$1
+    shift
+    run --separate-stderr timeout 60 p11cert "$@"
+    echo "status $status: $stderr"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"$reason"* ]]
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+    [ -z "$(ls -A)" ]
+}
+
+@test "PKCS#12: a MAC asking for 2^31-1 iterations is refused by convert, chain and check" {
+    run -0 openssl asn1parse -inform DER -in "$P12/mac-iter-huge.p12"
+    [[ "$(tail -n 1 <<<"$output")" == *"INTEGER           :7FFFFFFF" ]]
+    local why="the MAC asks for 2147483647 PKCS#12 KDF iterations, over the limit of 1000000"
+    refused "$why" convert "$P12/mac-iter-huge.p12" --password-source "file:$P12/pw" --out o.pem
+    refused "$why" chain "$P12/mac-iter-huge.p12" --password-source "file:$P12/pw" --out c.crt
+    refused "$why" check --cert "$P12/mac-iter-huge.p12"
+}
+
+@test "PKCS#12: a shrouded key asking for 2^31-1 PBKDF2 iterations is refused" {
+    # openssl: the MAC verifies, and the key bag asks for that many.
+    run -0 openssl pkcs12 -in "$P12/key-iter-huge.p12" -passin "file:$P12/pw" -noout
+    run -0 openssl pkcs12 -in "$P12/key-iter-huge.p12" -passin "file:$P12/pw" -info -nokeys -noout
+    [[ "$output" == *"Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2147483647"* ]]
+    refused "the private key in part 2 asks for 2147483647 PBKDF2 iterations, over the limit" \
+        convert "$P12/key-iter-huge.p12" --password-source "file:$P12/pw" --out o.pem
+    refused "the private key in part 2 asks for 2147483647 PBKDF2 iterations" \
+        chain "$P12/key-iter-huge.p12" --password-source "file:$P12/pw" --out c.crt
+}
+
+@test "PKCS#12: an encrypted part asking for 2^31-1 PBKDF2 iterations is refused" {
+    # (not openssl pkcs12 -noout: it would decrypt that part, for minutes)
+    local authsafe
+    authsafe=$(openssl asn1parse -inform DER -in "$P12/part-iter-huge.p12" |
+        awk '/prim: OCTET STRING/ { sub(/:.*/, ""); print $1; exit }')
+    run -0 openssl asn1parse -inform DER -in "$P12/part-iter-huge.p12" -strparse "$authsafe"
+    [[ "$output" == *"INTEGER           :7FFFFFFF"* ]]
+    refused "the encrypted part 1 asks for 2147483647 PBKDF2 iterations, over the limit" \
+        convert "$P12/part-iter-huge.p12" --password-source "file:$P12/pw" --out o.pem
+    refused "the encrypted part 1 asks for 2147483647 PBKDF2 iterations" \
+        check --cert "$P12/part-iter-huge.p12"
+}
+
+@test "PKCS#12: 100000 iterations (openssl pkcs12 -iter 100000) are read as before" {
+    run -0 openssl pkcs12 -in "$P12/iter-100000.p12" -passin "file:$P12/pw" -info -nokeys -noout
+    [[ "$output" == *"MAC: sha256, Iteration 100000"* ]]
+    run -0 p11cert convert "$P12/iter-100000.p12" --password-source "file:$P12/pw" --out o.pem
+    [ "$(pubkey_sum o.pem)" = "$(pubkey_sum "$P12/one.crt")" ]
+}
+
+@test "PKCS#12: a damaged MAC is named, not taken for a wrong password" {
+    # openssl: the MAC does not verify, yet the password decrypts the key.
+    run openssl pkcs12 -in "$P12/mac-damaged.p12" -passin "file:$P12/pw" -noout
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Mac verify error"* ]]
+    run -0 openssl pkcs12 -in "$P12/mac-damaged.p12" -passin "file:$P12/pw" -nomacver \
+        -nocerts -nodes -out "$BATS_TEST_TMPDIR/key.pem"
+    [ "$(pubkey_sum -k "$BATS_TEST_TMPDIR/key.pem")" = "$(pubkey_sum "$P12/one.crt")" ]
+    refused "its MAC does not verify, yet the password decrypts its contents: the MAC is damaged" \
+        convert "$P12/mac-damaged.p12" --password-source "file:$P12/pw" --out o.pem
+    refused "wrong password (the PKCS#12 integrity check fails)" \
+        convert "$P12/mac-damaged.p12" --password-source "file:$P12/wrong-pw" --out o.pem
+}
+
+@test "PKCS#12: a MAC iteration count of 0 is named" {
+    run -0 openssl asn1parse -inform DER -in "$P12/mac-iter-0.p12"
+    [[ "$(tail -n 1 <<<"$output")" == *"INTEGER           :00" ]]
+    refused "the MAC has an iteration count of 0, and it must be at least 1" \
+        convert "$P12/mac-iter-0.p12" --password-source "file:$P12/pw" --out o.pem
+    refused "the MAC has an iteration count of 0" check --cert "$P12/mac-iter-0.p12"
+}
+
+@test "PKCS#12: a MAC algorithm OpenSSL cannot compute is named" {
+    run -0 openssl asn1parse -inform DER -in "$P12/mac-pbmac1.p12"
+    [[ "$output" == *"OBJECT            :PBMAC1"* ]]
+    run openssl pkcs12 -in "$P12/mac-pbmac1.p12" -passin "file:$P12/pw" -noout
+    [ "$status" -ne 0 ]
+    refused "its MAC uses PBMAC1, an algorithm OpenSSL cannot compute" \
+        convert "$P12/mac-pbmac1.p12" --password-source "file:$P12/pw" --out o.pem
+    refused "its MAC uses PBMAC1" check --cert "$P12/mac-pbmac1.p12"
+}
+
+# ---- item 14: a PFX holding two keys ----
+
+@test "PKCS#12 with two keys: the key of the certificate is written (openssl agrees)" {
+    run -0 openssl pkcs12 -in "$P12/two-keys.p12" -passin "file:$P12/pw" -info -nokeys -noout
+    [ "$(grep -c '^Shrouded Keybag' <<<"$output")" -eq 2 ]
+    [ "$(grep -c '^Certificate bag' <<<"$output")" -eq 1 ]
+    run --separate-stderr p11cert convert "$P12/two-keys.p12" --password-source "file:$P12/pw" \
+        --key-out key.pem --out cert.pem
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"holds 2 private keys: the key of two.example is kept"*"left out: RSA 2048"* ]]
+    [ "$(pubkey_sum -k key.pem)" = "$(pubkey_sum "$P12/two.crt")" ]
+    [ "$(pubkey_sum cert.pem)" = "$(pubkey_sum "$P12/two.crt")" ]
+}
+
+@test "PKCS#12 with two keys: --import-key puts the certificate's key on the token" {
+    local before label=two-keys-$BATS_TEST_NUMBER
+    before=$(token_object_count)
+    run -0 p11cert_pin convert "$P12/two-keys.p12" --password-source "file:$P12/pw" \
+        --import-key "$TOKEN_URI" --label "$label" --out cert.pem
+    [ "$(token_object_count)" -eq $((before + 3)) ]
+    # pkcs11-tool reads back the public key stored: two's, not one's.
+    token_pubkey "$TOKEN_LABEL" "$label" pub.der
+    [ "$(sha256sum <pub.der)" = "$(pubkey_sum "$P12/two.crt")" ]
+    run -0 pkcs11_tool_on "$TOKEN_LABEL" --login --pin "$(user_pin)" --list-objects \
+        --type cert --label "$label"
+    [[ "$output" == *"subject:    DN: CN=two.example"* ]]
+}
+
+@test "PKCS#12 with two keys and both certificates, or neither, is refused naming them" {
+    local before
+    before=$(token_object_count)
+    refused "it holds 2 private keys with their certificates (the key of one.example, the key of two.example)" \
+        convert "$P12/two-keys-two-certs.p12" --password-source "file:$P12/pw" --key-out k.pem
+    refused "it holds 2 private keys (RSA 2048, EC P-256) and the certificate of none of them" \
+        convert "$P12/two-keys-no-cert.p12" --password-source "file:$P12/pw" --key-out k.pem
+    run p11cert_pin convert "$P12/two-keys-two-certs.p12" --password-source "file:$P12/pw" \
+        --import-key "$TOKEN_URI" --label refused --out cert.pem
+    [ "$status" -eq 1 ]
+    [ "$(token_object_count)" -eq "$before" ]
+    [ ! -e cert.pem ]
 }
