@@ -31,7 +31,8 @@ static const struct cli_spec spec = {
     "Checks a certificate bundle, one line per check: the certificate and the token key form\n"
     "a pair (same public key, and a fresh signature made on the token verifies), the chain\n"
     "validates to its root, every --domain is covered by a SAN, the validity window holds\n"
-    "(a warning under 30 days left), serverAuth is allowed; --tls makes real handshakes.\n"
+    "(a warning under 30 days left), serverAuth is allowed, it is no CA certificate\n"
+    "(CA:TRUE) and every dNSName is a host name; --tls makes real handshakes.\n"
     "Exits 0 only if every check passes.",
     options,
     0,
@@ -63,13 +64,22 @@ static int take(void *opts, int id, const char *arg)
     case OPT_TLS:
         a->req.tls = 1;
         return 0;
-    case OPT_DOMAIN:
+    case OPT_DOMAIN: {
+        char why[256];
+
+        /* Before anything is read, like dns records: a name no certificate
+         * can cover is a usage error, not a FAIL line. */
+        if (check_domain_valid(arg, why, sizeof(why)) != EXIT_OK) {
+            cli_usage_error("bad domain \"%s\": %s", arg, why);
+            return -1;
+        }
         if (a->req.n_domains == CHECK_MAX_DOMAINS) {
             cli_usage_error("at most %d --domain", CHECK_MAX_DOMAINS);
             return -1;
         }
         a->req.domains[a->req.n_domains++] = arg;
         return 0;
+    }
     }
     return 0;
 }

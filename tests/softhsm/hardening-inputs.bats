@@ -325,3 +325,64 @@ refused() {
     [ "$(token_object_count)" -eq "$before" ]
     [ ! -e cert.pem ]
 }
+
+# ---- item 15: check refuses what browsers refuse, and bad --domain values ----
+
+# A self-signed server certificate for a software key in the test's
+# directory: NAME.crt, with the extensions given (-addext ...).
+server_cert() {
+    local name=$1
+    shift
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$BATS_TEST_TMPDIR/$name.key" -out "$name.crt" -days 30 -subj "/CN=$name" \
+        -addext extendedKeyUsage=serverAuth -addext keyUsage=critical,digitalSignature "$@" \
+        2>/dev/null
+}
+
+@test "check: a good leaf passes the leaf and SAN-name checks" {
+    server_cert good -addext basicConstraints=critical,CA:FALSE \
+        -addext subjectAltName=DNS:good.example,DNS:*.api.example,IP:192.0.2.1
+    run -0 p11cert check --cert good.crt --domain good.example --domain 192.0.2.1
+    [[ "$output" == *"PASS  leaf           an end-entity certificate"* ]]
+    [[ "$output" == *"PASS  san names      2 dNSName(s), each a valid host name"* ]]
+    [[ "$output" == *"PASS  name 192.0.2.1"* ]]
+}
+
+@test "check: a leaf with basicConstraints CA:TRUE fails (openssl shows CA:TRUE)" {
+    server_cert ca-leaf -addext basicConstraints=critical,CA:TRUE \
+        -addext subjectAltName=DNS:ca-leaf.example
+    run -0 openssl x509 -in ca-leaf.crt -noout -ext basicConstraints
+    [[ "$output" == *"CA:TRUE"* ]]
+    run p11cert check --cert ca-leaf.crt --domain ca-leaf.example
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"FAIL  leaf           basicConstraints says CA:TRUE: a CA certificate, which browsers refuse"* ]]
+    [[ "$output" == *"PASS  name ca-leaf.example"* ]]
+}
+
+@test "check: a dNSName of raw UTF-8 fails, shown escaped (asn1parse shows the bytes)" {
+    server_cert utf8 -addext basicConstraints=critical,CA:FALSE \
+        -addext 'subjectAltName=DNS:bücher.example,DNS:ok.example'
+    # The IA5String holds the UTF-8 octets C3 BC of "ü".
+    run -0 openssl asn1parse -in utf8.crt
+    [[ "$output" == *"820F62C3BC636865722E6578616D706C65"* ]]
+    run p11cert check --cert utf8.crt --domain ok.example
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'FAIL  san names      dNSName "b\xc3\xbccher.example" is not a host name: it is not ASCII'* ]]
+    [[ "$output" != *"bücher"* ]]
+}
+
+@test "check: --domain '' and bad..name are usage errors, before any file is read" {
+    local name
+    for name in '' 'bad..name' 'bad_name.example' '*.example.com' '-x.example'; do
+        run --separate-stderr p11cert check --cert does-not-exist.crt --domain "$name"
+        [ "$status" -eq 2 ]
+        [[ "$stderr" == *"bad domain \"$name\""* ]]
+        [[ "$stderr" != *does-not-exist* ]]
+        [ -z "$output" ]
+    done
+    # An address and a trailing dot are names check can take.
+    run --separate-stderr p11cert check --cert does-not-exist.crt --domain 192.0.2.1 \
+        --domain '2001:db8::1' --domain www.example.com.
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *'does-not-exist.crt": No such file or directory'* ]]
+}
