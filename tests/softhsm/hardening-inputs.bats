@@ -54,7 +54,8 @@ make_p12_inputs() {
 
 setup_file() {
     setup_token hardening
-    make_p12_inputs
+    make_p12_inputs || return 1
+    make_chain_inputs
 }
 
 setup() {
@@ -385,4 +386,84 @@ server_cert() {
         --domain '2001:db8::1' --domain www.example.com.
     [ "$status" -eq 1 ]
     [[ "$stderr" == *'does-not-exist.crt": No such file or directory'* ]]
+}
+
+# ---- item 17: import --chain stores only the leaf's path ----
+
+# The test CA (root -> int1 -> int2) in $CA, and chain files:
+#   mixed.pem   int2, int1, root, and what is not a path of int2's leaves:
+#               the CA's own leaf (an end entity), root R2, an intermediate
+#               under R2 and a leaf under that
+#   forged.pem  a CA named like int2, with int2's key identifier but another
+#               key (so no signature of int2 verifies with it), int1, root
+make_chain_inputs() {
+    export CA=$BATS_FILE_TMPDIR/ca
+    "$P11CERT_SRC/scripts/test-ca.sh" "$CA" >/dev/null || return 1
+    cat "$CA/int2.crt" "$CA/int1.crt" "$CA/root.crt" "$CA/leaf.crt" "$CA/newroot.crt" \
+        "$CA/xint.crt" "$CA/xleaf.crt" >"$CA/mixed.pem"
+    local ski
+    ski=$(openssl x509 -in "$CA/int2.crt" -noout -ext subjectKeyIdentifier | tail -n 1 | tr -d ' ')
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$CA/forged.key" -subj "/O=p11cert test/CN=p11cert Test Intermediate 2" \
+        -out "$CA/forged.csr" 2>/dev/null
+    printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\nsubjectKeyIdentifier=%s\n' \
+        "$ski" >"$CA/forged.ext"
+    openssl x509 -req -in "$CA/forged.csr" -CA "$CA/int1.crt" -CAkey "$CA/int1/ca.key" \
+        -CAcreateserial -days 30 -extfile "$CA/forged.ext" -out "$CA/forged-int2.crt" 2>/dev/null
+    cat "$CA/forged-int2.crt" "$CA/int1.crt" "$CA/root.crt" >"$CA/forged.pem"
+}
+
+# A token of the test's own with a key "chained" and its certificate from
+# int2, in chained.crt.
+chained_token() {
+    setup_token chain
+    p11cert_pin -q keygen "$TOKEN_URI" --label chained --type ec:p256 >/dev/null
+    p11cert_pin -q csr "$TOKEN_URI;object=chained" --subject /CN=chained.example \
+        --out "$BATS_TEST_TMPDIR/chained.csr" >/dev/null
+    "$P11CERT_SRC/scripts/test-ca.sh" "$CA" sign "$BATS_TEST_TMPDIR/chained.csr" \
+        "$BATS_TEST_TMPDIR/chained" >/dev/null
+}
+
+# The labels of the certificates on the token, as p11tool lists them, sorted
+# and joined with commas.
+p11tool_cert_labels() {
+    GNUTLS_PIN=$(user_pin) p11tool --provider "$P11CERT_MODULE" --login --list-all-certs \
+        "$TOKEN_URI" 2>/dev/null | sed -n 's/^[[:space:]]*Label: //p' | sort | paste -sd, -
+}
+
+@test "import --chain: only the leaf's path is stored, the rest named with why (p11tool agrees)" {
+    chained_token
+    run -0 openssl verify -CAfile "$CA/root.crt" -untrusted "$CA/int1.crt" \
+        -untrusted "$CA/int2.crt" "$BATS_TEST_TMPDIR/chained.crt"
+    run --separate-stderr p11cert_pin import "$BATS_TEST_TMPDIR/chained.crt" \
+        --token "$TOKEN_URI" --chain "$CA/mixed.pem"
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"stored 3 CA certificate(s) from the chain"* ]]
+    [[ "$stderr" == *'left out of --chain: "developers.example.com": an end-entity certificate, not a CA'* ]]
+    [[ "$stderr" == *'left out of --chain: "p11cert Test Root R2": a CA certificate that issued nothing on the leaf'"'"'s path'* ]]
+    [[ "$stderr" == *'left out of --chain: "p11cert Test Intermediate R2": a CA certificate that issued nothing'* ]]
+    [[ "$stderr" == *'left out of --chain: "gateway.example.com": an end-entity certificate, not a CA'* ]]
+    run -0 p11tool_cert_labels
+    [ "$output" = "chained,p11cert Test Intermediate 1,p11cert Test Intermediate 2,p11cert Test Root CA" ]
+    run -0 pkcs11_tool_on chain --login --pin "$(user_pin)" --list-objects --type cert
+    [ "$(grep -c '^Certificate Object' <<<"$output")" -eq 4 ]
+}
+
+@test "import --chain: a CA named like the issuer, whose signature does not verify, is left out" {
+    chained_token
+    run openssl verify -CAfile "$CA/root.crt" -untrusted "$CA/int1.crt" \
+        -untrusted "$CA/forged-int2.crt" "$BATS_TEST_TMPDIR/chained.crt"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"certificate signature failure"* ]]
+    run --separate-stderr p11cert_pin --json import "$BATS_TEST_TMPDIR/chained.crt" \
+        --token "$TOKEN_URI" --chain "$CA/forged.pem"
+    [ "$status" -eq 0 ]
+    [ "$(jq -r '.chain | length' <<<"$output")" -eq 0 ]
+    [ "$(jq -r '.chain_left_out[0].label' <<<"$output")" = "p11cert Test Intermediate 2" ]
+    [ "$(jq -r '.chain_left_out[0].why' <<<"$output")" = \
+        "its signature on the certificate below it does not verify" ]
+    [ "$(jq -r '.chain_left_out | length' <<<"$output")" -eq 3 ]
+    run -0 p11tool_cert_labels
+    [ "$output" = chained ]
 }
