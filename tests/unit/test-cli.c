@@ -647,7 +647,7 @@ static void test_take_refuses(void **state)
     parse(&r, ARGV("fake", "in", "--level=10"));
     assert_usage_error(&r, "--level wants a whole number from 1 to 9, not \"10\"");
     parse(&r, ARGV("fake", "in", "--level", "-3"));
-    assert_usage_error(&r, "--level wants a whole number, not \"-3\"");
+    assert_usage_error(&r, "--level wants a whole number from 1 to 9, not \"-3\"");
     parse(&r, ARGV("fake", "in", "--level", "9"));
     assert_goes_on(&r, ARGV("in"));
     assert_int_equal(r.taken.level, 9);
@@ -704,11 +704,11 @@ static void test_parse_uint(void **state)
     uint_refused("12x", 100, "--count wants a whole number from 1 to 100, not \"12x\"");
     uint_refused("1.5", 100, "--count wants a whole number from 1 to 100, not \"1.5\"");
     uint_refused("0x10", 100, "--count wants a whole number from 1 to 100, not \"0x10\"");
-    uint_refused("-1", 100, "--count wants a whole number, not \"-1\"");
-    uint_refused("+1", 100, "--count wants a whole number, not \"+1\"");
-    uint_refused(" 5", 100, "--count wants a whole number, not \" 5\"");
-    uint_refused("", 100, "--count wants a whole number, not \"\"");
-    uint_refused(NULL, 100, "--count wants a whole number, not \"\"");
+    uint_refused("-1", 100, "--count wants a whole number from 1 to 100, not \"-1\"");
+    uint_refused("+1", 100, "--count wants a whole number from 1 to 100, not \"+1\"");
+    uint_refused(" 5", 100, "--count wants a whole number from 1 to 100, not \" 5\"");
+    uint_refused("", 100, "--count wants a whole number from 1 to 100, not \"\"");
+    uint_refused(NULL, 100, "--count wants a whole number from 1 to 100, not \"\"");
 }
 
 static void test_parse_secret_source(void **state)
