@@ -165,7 +165,10 @@ void check_san_names(struct check_report *r, X509 *cert)
         }
     }
     GENERAL_NAMES_free(sans);
-    check_add(r, "san names", 1, "%d dNSName(s), each a valid host name", count);
+    if (count)
+        check_add(r, "san names", 1, "%d dNSName(s), each a valid host name", count);
+    else
+        check_add(r, "san names", 1, "no dNSName to check");
 }
 
 void check_tls(struct check_report *r, struct token_ctx *ctx, const struct token_key *key,

@@ -70,6 +70,8 @@ static void test_san_names(void **state)
     assert_true(san_names("DNS:a.example,DNS:*.b.example,IP:192.0.2.1", detail, sizeof(detail)));
     assert_string_equal(detail, "2 dNSName(s), each a valid host name");
     assert_true(san_names("DNS:xn--bcher-kva.example", detail, sizeof(detail)));
+    assert_true(san_names("IP:192.0.2.1", detail, sizeof(detail)));
+    assert_string_equal(detail, "no dNSName to check");
 
     assert_false(san_names("DNS:ok.example,DNS:b\xc3\xbc"
                            "cher.example",
