@@ -44,7 +44,8 @@ static const struct cli_spec spec = {
     "a pair (same public key, and a fresh signature made on the token verifies), the chain\n"
     "validates to its root (an issuer --chain lacks is fetched from its caIssuers URL unless\n"
     "--offline), every --domain is covered by a SAN, the validity window holds (a warning\n"
-    "under 30 days left), serverAuth is allowed; --tls makes real handshakes.\n"
+    "under 30 days left), serverAuth is allowed, it is no CA certificate (CA:TRUE) and every\n"
+    "dNSName is a host name; --tls makes real handshakes.\n"
     "With --server, the same checks on what a running server presents after real TLS 1.2\n"
     "and 1.3 handshakes, and that the chain it sends omits no intermediate.\n"
     "Exits 0 only if every check passes.",
@@ -87,13 +88,22 @@ static int take(void *opts, int id, const char *arg)
     case OPT_OFFLINE:
         a->req.offline = 1;
         return 0;
-    case OPT_DOMAIN:
+    case OPT_DOMAIN: {
+        char why[256];
+
+        /* Before anything is read, like dns records: a name no certificate
+         * can cover is a usage error, not a FAIL line. */
+        if (check_domain_valid(arg, why, sizeof(why)) != EXIT_OK) {
+            cli_usage_error("bad domain \"%s\": %s", arg, why);
+            return -1;
+        }
         if (a->req.n_domains == CHECK_MAX_DOMAINS) {
             cli_usage_error("at most %d --domain", CHECK_MAX_DOMAINS);
             return -1;
         }
         a->req.domains[a->req.n_domains++] = arg;
         return 0;
+    }
     }
     return 0;
 }

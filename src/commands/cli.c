@@ -72,15 +72,12 @@ int cli_parse_uint(const char *option, const char *text, unsigned long max, unsi
     char *end = NULL;
     unsigned long value;
 
-    /* strtoul would skip leading blanks and take a sign: only digits. */
-    if (!text || !isdigit((unsigned char)*text)) {
+    /* strtoul would skip leading blanks and take a sign: only digits. One
+     * message for every refusal, saying what is allowed. */
+    value = text && isdigit((unsigned char)*text) ? strtoul(text, &end, 10) : 0;
+    if (!end || *end || value == 0 || value > max) {
         cli_usage_error("%s wants a whole number from 1 to %lu, not \"%s\"", option, max,
                         text ? text : "");
-        return -1;
-    }
-    value = strtoul(text, &end, 10);
-    if (*end || value == 0 || value > max) {
-        cli_usage_error("%s wants a whole number from 1 to %lu, not \"%s\"", option, max, text);
         return -1;
     }
     *out = value;

@@ -24,7 +24,8 @@ static const struct cli_option options[] = {
     {OPT_KEY, "key", "KEY-URI", "the key the certificate must be for"},
     {OPT_LABEL, "label", "L", "the certificate's label (default: the key's)"},
     {OPT_CHAIN, "chain", "FILE",
-     "also store the CA certificates of FILE (as authority certificates, without an id)"},
+     "also store the CA certificates of FILE on the certificate's path (as authority "
+     "certificates, without an id)"},
     {0, NULL, NULL, NULL},
 };
 
@@ -94,6 +95,7 @@ static int report(struct cli *cli, struct token_ctx *ctx, X509 *cert, const stru
     json_object_set_new(doc, "id", json_out_hex(key->id, key->id_len));
     json_object_set_new(doc, "already_there", json_boolean(r->already));
     json_object_set_new(doc, "chain", json_incref(r->chain));
+    json_object_set_new(doc, "chain_left_out", json_incref(r->left_out));
     free(uri);
     if (cli->json)
         return json_out_print(doc);
@@ -102,6 +104,12 @@ static int report(struct cli *cli, struct token_ctx *ctx, X509 *cert, const stru
     printf("%s\n", json_string_value(json_object_get(doc, "uri")));
     if (json_array_size(r->chain))
         notef("stored %zu CA certificate(s) from the chain", json_array_size(r->chain));
+    for (size_t i = 0; i < json_array_size(r->left_out); i++) {
+        json_t *c = json_array_get(r->left_out, i);
+
+        notef("left out of --chain: \"%s\": %s", json_string_value(json_object_get(c, "label")),
+              json_string_value(json_object_get(c, "why")));
+    }
     json_decref(doc);
     return 0;
 }

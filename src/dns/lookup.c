@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/exchange.h"
+
 void dns_dname_text(const ldns_rdf *dname, char out[DNS_NAME_SIZE])
 {
     char *text = ldns_rdf2str(dname);
@@ -34,7 +36,6 @@ int dns_query(struct dns_resolver *r, const char *name, ldns_rr_type type, ldns_
               char *why, size_t why_len)
 {
     ldns_rdf *qname = NULL;
-    ldns_status status;
     char text[DNS_NAME_SIZE + 1];
     int ret = -1;
 
@@ -48,16 +49,12 @@ int dns_query(struct dns_resolver *r, const char *name, ldns_rr_type type, ldns_
         snprintf(why, why_len, "cannot make a query for %.253s", name);
         return -1;
     }
-    status = ldns_resolver_send(pkt, r->ldns, qname, type, LDNS_RR_CLASS_IN, LDNS_RD);
-    if (status != LDNS_STATUS_OK || !*pkt) {
-        snprintf(why, why_len, "no answer from %s (%d tries, %d s each): %s", r->desc,
-                 DNS_QUERY_TRIES, DNS_QUERY_TIMEOUT,
-                 status == LDNS_STATUS_NETWORK_ERR ? "timed out, or the server is unreachable"
-                                                   : ldns_get_errorstr_by_id(status));
+    /* dns/exchange.c takes only the answer that matches the query (id,
+     * QR, question, the server's address and port): a spoofed one is
+     * dropped, not believed. */
+    if (!(*pkt = dns_exchange(r->ldns, r->desc, qname, type, why, why_len))) {
         if (!r->answered)
             snprintf(r->dead, sizeof(r->dead), "%.250s", why);
-        ldns_pkt_free(*pkt);
-        *pkt = NULL;
         goto cleanup;
     }
     r->answered = 1;

@@ -1,8 +1,9 @@
 /* Live checks: ask a resolver (the system's, or one server at an address
- * and port) for each custom domain's CNAME with ldns, follow the chain, and
- * say whether it reaches the endpoint. Short timeouts and few tries, so a
- * dead server is reported within seconds; one that never answered is not
- * asked again. */
+ * and port) for each custom domain's CNAME, follow the chain, and say
+ * whether it reaches the endpoint. ldns reads the configuration and the
+ * packets; dns/exchange.c sends the queries and takes only answers that
+ * match them. Short timeouts and few tries, so a dead server is reported
+ * within seconds; one that never answered is not asked again. */
 #include "dns/dns.h"
 #include "dns/internal.h"
 
@@ -13,6 +14,8 @@
 #include <sys/socket.h>
 
 #include <ldns/ldns.h>
+
+#include "dns/exchange.h"
 
 static int parse_port(const char *text, uint16_t *port)
 {
@@ -113,13 +116,9 @@ int dns_resolver_open(struct dns_resolver *r, const struct dns_server *server, c
         }
         snprintf(r->desc, sizeof(r->desc), "the system resolver");
     }
+    /* The resolver only holds the name servers and the port: dns_exchange
+     * sends the queries, with its own timeout and tries. */
     ldns_rdf_deep_free(ns);
-    ldns_resolver_set_recursive(res, true);
-    ldns_resolver_set_timeout(res, (struct timeval){DNS_QUERY_TIMEOUT, 0});
-    ldns_resolver_set_retry(res, DNS_QUERY_TRIES);
-    ldns_resolver_set_retrans(res, 0); /* no sleep between tries: the timeout is the wait */
-    ldns_resolver_set_dnsrch(res, false);
-    ldns_resolver_set_defnames(res, false);
     r->ldns = res;
     return 0;
 fail:

@@ -2,13 +2,16 @@
  * them in order. */
 #include "workflow/check.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include "signer/libp11-key.h"
+#include "util/hostname.h"
 #include "util/msg.h"
 #include "workflow/aia.h"
 #include "x509/chain.h"
@@ -90,6 +93,85 @@ void check_server_auth(struct check_report *r, X509 *cert)
                   "the key usage or extended key usage does not allow a TLS server (serverAuth)");
 }
 
+void check_leaf(struct check_report *r, X509 *cert)
+{
+    uint32_t flags = X509_get_extension_flags(cert);
+
+    if ((flags & EXFLAG_BCONS) && (flags & EXFLAG_CA))
+        check_add(r, "leaf", 0,
+                  "basicConstraints says CA:TRUE: a CA certificate, which browsers refuse as a "
+                  "server's certificate");
+    else
+        check_add(r, "leaf", 1, "an end-entity certificate (not CA:TRUE)");
+}
+
+/* A dNSName for a message: printable ASCII as it is, any other byte as
+ * \xHH (raw UTF-8 shows as what it is, and nothing reaches the terminal
+ * raw). */
+static void name_text(const unsigned char *name, int len, char *out, size_t out_len)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (int i = 0; i < len && used + 5 < out_len; i++)
+        used += (size_t)snprintf(
+            out + used, out_len - used,
+            name[i] >= 0x20 && name[i] < 0x7f && name[i] != '\\' ? "%c" : "\\x%02x", name[i]);
+}
+
+/* Why a dNSName is not a host name browsers can match, or "" when it is. */
+static void dns_name_problem(const ASN1_IA5STRING *name, char *why, size_t why_len)
+{
+    const unsigned char *data = ASN1_STRING_get0_data(name);
+    int len = ASN1_STRING_length(name);
+    char text[256];
+
+    why[0] = '\0';
+    for (int i = 0; i < len; i++)
+        if (data[i] >= 0x80 || data[i] < 0x20 || data[i] == 0x7f) {
+            snprintf(why, why_len, "%s",
+                     data[i] >= 0x80 ? "it is not ASCII (raw UTF-8? an IDN must be written as its "
+                                       "A-label, xn--...)"
+                                     : "it holds a control character");
+            return;
+        }
+    if (len >= (int)sizeof(text)) {
+        snprintf(why, why_len, "longer than 253 characters");
+        return;
+    }
+    memcpy(text, data, (size_t)len);
+    text[len] = '\0';
+    hostname_check(text, HOSTNAME_ALLOW_WILDCARD, why, why_len);
+}
+
+void check_san_names(struct check_report *r, X509 *cert)
+{
+    GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    char why[256], text[256 * 4 + 1];
+    int count = 0;
+
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
+        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
+
+        if (gn->type != GEN_DNS)
+            continue;
+        count++;
+        dns_name_problem(gn->d.dNSName, why, sizeof(why));
+        if (why[0]) {
+            name_text(ASN1_STRING_get0_data(gn->d.dNSName), ASN1_STRING_length(gn->d.dNSName), text,
+                      sizeof(text));
+            check_add(r, "san names", 0, "dNSName \"%.300s\" is not a host name: %s", text, why);
+            GENERAL_NAMES_free(sans);
+            return;
+        }
+    }
+    GENERAL_NAMES_free(sans);
+    if (count)
+        check_add(r, "san names", 1, "%d dNSName(s), each a valid host name", count);
+    else
+        check_add(r, "san names", 1, "no dNSName to check");
+}
+
 void check_tls(struct check_report *r, struct token_ctx *ctx, const struct token_key *key,
                X509 *cert, STACK_OF(X509) *intermediates, X509 *root, const char *host)
 {
@@ -149,6 +231,16 @@ cleanup:
     aia_fetcher_free(&aia);
 }
 
+int check_domain_valid(const char *domain, char *why, size_t why_len)
+{
+    unsigned char addr[16];
+
+    if (inet_pton(AF_INET, domain, addr) == 1 || inet_pton(AF_INET6, domain, addr) == 1)
+        return EXIT_OK;
+    return hostname_check(domain, HOSTNAME_ALLOW_TRAILING_DOT, why, why_len) == 0 ? EXIT_OK
+                                                                                  : EXIT_USAGE;
+}
+
 int check_read(const struct check_request *req, struct check_inputs *in)
 {
     struct secret_source no_password = {0};
@@ -185,6 +277,8 @@ int check_run(struct token_ctx *ctx, P11KitUri *key_uri, const struct check_requ
         check_name(r, cert, req->domains[i]);
     check_validity(r, cert);
     check_server_auth(r, cert);
+    check_leaf(r, cert);
+    check_san_names(r, cert);
     if (req->tls && ctx && root)
         check_tls(r, ctx, &key, cert, intermediates, root, req->n_domains ? req->domains[0] : NULL);
     else if (req->tls)

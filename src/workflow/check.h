@@ -48,10 +48,24 @@ void check_validity(struct check_report *r, X509 *cert);
 /* The certificate may authenticate a TLS server (EKU serverAuth, key usage). */
 void check_server_auth(struct check_report *r, X509 *cert);
 
+/* The certificate is an end entity: basicConstraints CA:TRUE (which
+ * browsers refuse in a server's certificate) fails. */
+void check_leaf(struct check_report *r, X509 *cert);
+
+/* Every dNSName of the certificate is a host name as util/hostname.h has
+ * the rules (a leftmost "*." allowed): raw UTF-8, control characters, bad
+ * labels fail, naming the entry. */
+void check_san_names(struct check_report *r, X509 *cert);
+
 /* A TLS 1.2 and a TLS 1.3 handshake in memory with the token key, the
  * client verifying against root and (when given) host. */
 void check_tls(struct check_report *r, struct token_ctx *ctx, const struct token_key *key,
                X509 *cert, STACK_OF(X509) *intermediates, X509 *root, const char *host);
+
+/* Whether domain may be given to --domain: a host name (a trailing dot
+ * allowed, no wildcard) or an IP address. EXIT_OK, or EXIT_USAGE with the
+ * reason in why. Pure. */
+int check_domain_valid(const char *domain, char *why, size_t why_len);
 
 /* Reads the files, before any token is opened. Returns the exit status. */
 int check_read(const struct check_request *req, struct check_inputs *in);

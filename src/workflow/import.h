@@ -1,7 +1,9 @@
 /* import: an issued certificate stored on the token beside the key it
  * certifies (found by its public value, or the key a URI names), with the
- * key's id and label; its CA certificates beside it on request. Storing a
- * certificate that is there already changes nothing. */
+ * key's id and label; on request, the CA certificates of its path beside it
+ * (and only those: end-entity certificates and unrelated CAs are left out,
+ * with the reason). Storing a certificate that is there already changes
+ * nothing. */
 #ifndef P11CERT_WORKFLOW_IMPORT_H
 #define P11CERT_WORKFLOW_IMPORT_H
 
@@ -12,7 +14,7 @@
 
 struct import_request {
     const char *cert_file;  /* its first certificate is imported */
-    const char *chain_file; /* NULL, or CA certificates to store too */
+    const char *chain_file; /* NULL, or CA certificates: those of the leaf's path are stored */
     const char *label;      /* NULL: the key's */
 };
 
@@ -25,6 +27,7 @@ struct import_result {
     const char *label; /* the certificate's label */
     int already;       /* the certificate was on the token already */
     json_t *chain;     /* [{"label", "already_there"}] of the CA certificates stored */
+    json_t *left_out;  /* [{"label", "why"}] of --chain's certificates not on the path */
 };
 
 /* Reads the files, before any token is opened. Returns the exit status. */

@@ -135,9 +135,10 @@ import json, sys
 doc = json.loads(sys.argv[1])
 assert doc["ok"] is True
 names = [c["name"] for c in doc["checks"]]
-assert names == ["key pair", "chain", "validity", "server auth", "tls 1.2", "tls 1.3"], names
+assert names == ["key pair", "chain", "validity", "server auth", "leaf", "san names", "tls 1.2",
+                 "tls 1.3"], names
 assert all(c["ok"] and c["detail"] for c in doc["checks"])
-assert "ECDSA" in doc["checks"][4]["detail"]
+assert "ECDSA" in doc["checks"][6]["detail"]
 PY
 }
 
