@@ -86,10 +86,12 @@ export -f faulty
 }
 
 @test "import --chain: the token refuses a CA certificate: the error names it, the leaf stored before is removed" {
-    p11cert_pin -q selfsign "$TOKEN_URI;object=signer" --subject /CN=signer.example.com \
-        --out leaf.crt
+    # A leaf the CA issued: import --chain stores only the leaf's path.
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
         -subj "/CN=Fault Test CA" -days 2 -out ca.crt 2>/dev/null
+    p11cert_pin -q csr "$TOKEN_URI;object=signer" --subject /CN=signer.example.com --out leaf.csr
+    openssl x509 -req -in leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+        -copy_extensions copy -out leaf.crt 2>/dev/null
     before=$(token_object_count)
     # The second C_CreateObject (the CA certificate, after the leaf) fails.
     run --separate-stderr env P11FAULT_CALL=C_CreateObject P11FAULT_NTH=2 P11FAULT_ACTION=fail \
