@@ -106,41 +106,6 @@ static int take_refusing(void *opts, int id, const char *arg)
 
 /* ---- running the parser -------------------------------------------------- */
 
-/* stdout captured like capture.h captures stderr. */
-struct out_capture {
-    int saved;
-    char path[64];
-};
-
-static void out_capture_start(struct out_capture *c)
-{
-    int fd;
-
-    strcpy(c->path, "/tmp/p11cert-test-stdout-XXXXXX");
-    fd = mkstemp(c->path);
-    assert_true(fd >= 0);
-    fflush(stdout);
-    c->saved = dup(STDOUT_FILENO);
-    assert_true(dup2(fd, STDOUT_FILENO) >= 0);
-    close(fd);
-}
-
-static void out_capture_end(struct out_capture *c, char *out, size_t out_len)
-{
-    int fd;
-    ssize_t n;
-
-    fflush(stdout);
-    dup2(c->saved, STDOUT_FILENO);
-    close(c->saved);
-    fd = open(c->path, O_RDONLY);
-    assert_true(fd >= 0);
-    n = read(fd, out, out_len - 1);
-    close(fd);
-    unlink(c->path);
-    out[n > 0 ? n : 0] = '\0';
-}
-
 /* One call of the parser, and everything it left behind. */
 struct run {
     int ret, status;
@@ -175,7 +140,7 @@ static void parse_with(struct run *r, const struct cli_spec *spec, cli_take_fn f
                        const char *const *words)
 {
     struct capture cap;
-    struct out_capture ocap;
+    struct capture ocap;
 
     memset(r, 0, sizeof(*r));
     fresh_cli(&r->cli);
@@ -183,9 +148,9 @@ static void parse_with(struct run *r, const struct cli_spec *spec, cli_take_fn f
     r->status = 12345;
     r->args.n = -1;
     capture_start(&cap);
-    out_capture_start(&ocap);
+    capture_stream_start(&ocap, stdout, STDOUT_FILENO);
     r->ret = cli_parse(&r->cli, spec, r->argc, r->argv, fn, &r->taken, &r->args, &r->status);
-    out_capture_end(&ocap, r->out, sizeof(r->out));
+    capture_end(&ocap, r->out, sizeof(r->out));
     capture_end(&cap, r->err, sizeof(r->err));
     /* Whatever -q or -v did, the next test starts from the normal level. */
     msg_setup(fake_command.name, MSG_NORMAL);
@@ -764,7 +729,7 @@ struct global_run {
 static void parse_globals(struct global_run *g, const char *const *words)
 {
     struct capture cap;
-    struct out_capture ocap;
+    struct capture ocap;
     int argc = 0;
 
     memset(g, 0, sizeof(*g));
@@ -774,9 +739,9 @@ static void parse_globals(struct global_run *g, const char *const *words)
     msg_setup(NULL, MSG_NORMAL);
     g->status = 12345;
     capture_start(&cap);
-    out_capture_start(&ocap);
+    capture_stream_start(&ocap, stdout, STDOUT_FILENO);
     g->ret = cli_parse_globals(&g->cli, commands, argc, g->argv, &g->status);
-    out_capture_end(&ocap, g->out, sizeof(g->out));
+    capture_end(&ocap, g->out, sizeof(g->out));
     capture_end(&cap, g->err, sizeof(g->err));
     msg_setup(NULL, MSG_NORMAL);
 }
