@@ -31,6 +31,9 @@ static const struct command commands[] = {
     {"dns", cmd_dns, "CNAME records for custom domains: text, live check, update", NEEDS_NO_TOKEN},
     /* acme's subcommands state their own needs (commands/acme.c). */
     {"acme", cmd_acme, "certificates from an ACME CA, both keys on the token", NEEDS_NO_TOKEN},
+    /* renew opens each record's token itself, once for all its records. */
+    {"renew", cmd_renew, "renew the certificates whose renewal records say they are due",
+     NEEDS_NO_TOKEN},
     {NULL, NULL, NULL, 0},
 };
 

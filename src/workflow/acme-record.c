@@ -148,10 +148,11 @@ json_t *acme_record_json(struct token_ctx *ctx, const struct acme_target *t,
         res->order_url, "certificate", res->certificate);
     /* Which token, for renew [TOKEN-URI] and its one login per token; the
      * key's id, which no later rename changes. */
-    if (record && (json_object_set_new(record, "token", token ? json_string(token) : json_null()) < 0 ||
-                   json_object_set_new(record, "key_id", json_out_hex(res->key_id, res->key_id_len)) < 0 ||
-                   json_object_set_new(record, "rotate_key", json_boolean(o->rotate_key)) < 0 ||
-                   json_object_set_new(record, "certificates_pem", path_pem(&res->path)) < 0)) {
+    if (record &&
+        (json_object_set_new(record, "token", token ? json_string(token) : json_null()) < 0 ||
+         json_object_set_new(record, "key_id", json_out_hex(res->key_id, res->key_id_len)) < 0 ||
+         json_object_set_new(record, "rotate_key", json_boolean(o->rotate_key)) < 0 ||
+         json_object_set_new(record, "certificates_pem", path_pem(&res->path)) < 0)) {
         json_decref(record);
         record = NULL;
     }

@@ -110,8 +110,8 @@ struct acme_issue_result {
     int imported, already_imported;
     char *record; /* the renewal record's path, or NULL */
     size_t n_alternates;
-    char *chain_issuer; /* the topmost issuer's CN of the chain taken */
-    struct x509_path path; /* leaf, intermediates, root: what was issued, checked */
+    char *chain_issuer;                 /* the topmost issuer's CN of the chain taken */
+    struct x509_path path;              /* leaf, intermediates, root: what was issued, checked */
     unsigned char key_id[TOKEN_ID_MAX]; /* the certificate key's CKA_ID */
     CK_ULONG key_id_len;
 };

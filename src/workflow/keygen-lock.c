@@ -1,17 +1,14 @@
 /* The lock that makes keygens with one module on one machine take turns. */
 #include "workflow/keygen.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/sha.h>
 
+#include "util/lockfile.h"
 #include "util/msg.h"
 
 /* Keygens with one module on one machine take turns: an advisory lock on a
@@ -25,11 +22,17 @@
  * Processes on other machines are still sorted out by token_keygen_contest. */
 #define KEYGEN_LOCK_WAIT_POLLS 2400 /* 50 ms each: two minutes */
 
+static void keygen_waiting(void *arg, const char *path)
+{
+    (void)arg;
+    debugf("waiting for another keygen on this token (%s)", path);
+}
+
 int keygen_lock(const char *module)
 {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     const char *dir = getenv("XDG_RUNTIME_DIR");
-    char path[512];
+    char path[512], why[600];
     int fd;
 
     SHA256((const unsigned char *)module, strlen(module), digest);
@@ -38,22 +41,11 @@ int keygen_lock(const char *module)
     snprintf(path, sizeof(path), "%s/p11cert-keygen-%02x%02x%02x%02x%02x%02x%02x%02x.lock", dir,
              digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6],
              digest[7]);
-    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        debugf("no keygen lock (%s: %s): relying on the check after creating", path,
-               strerror(errno));
-        return -1;
-    }
-    for (int poll = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; poll++) {
-        if ((errno != EWOULDBLOCK && errno != EINTR) || poll == KEYGEN_LOCK_WAIT_POLLS) {
-            warnf("another keygen holds %s: going ahead without waiting for it", path);
-            close(fd);
-            return -1;
-        }
-        if (poll == 0)
-            debugf("waiting for another keygen on this token (%s)", path);
-        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
-    }
+    fd = lockfile_take(path, KEYGEN_LOCK_WAIT_POLLS, keygen_waiting, NULL, why, sizeof(why));
+    if (fd < 0 && why[0])
+        debugf("no keygen lock (%s): relying on the check after creating", why);
+    else if (fd < 0)
+        warnf("another keygen holds %s: going ahead without waiting for it", path);
     return fd;
 }
 
