@@ -154,7 +154,7 @@ static void one_token(const struct renew_options *o, struct entry *e, size_t n, 
     uri = token_uri_parse(e[first].r.token_text, "the record's token URI");
     opened = uri && token_open_uri(&ctx, &how, uri) == 0;
     for (size_t i = first; i < n; i++) {
-        if (!e[i].selected || e[i].done || !same_group(&e[first].r, &e[i].r))
+        if (!e[i].loaded || !e[i].selected || e[i].done || !same_group(&e[first].r, &e[i].r))
             continue;
         e[i].done = 1;
         if (!opened)
