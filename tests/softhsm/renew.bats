@@ -93,11 +93,15 @@ snapshot() {
     sha256sum ./*.pem ./*.chain ./*.full
     (
         cd "$STATE" || exit 1
-        ls -A
-        # shellcheck disable=SC2046 # the names are the test's own
-        stat -c '%n %a %s' . $(ls -A)
+        # The lock file a first real run makes is the run's, not state;
+        # with "times" (--dry-run) nothing at all may appear.
+        if [ "${1:-}" = times ]; then names=$(ls -A); else names=$(ls -A | grep -vx .renew.lock); fi
+        echo "$names"
+        # shellcheck disable=SC2086 # the names are the test's own
+        stat -c '%n %a %s' . $names
         sha256sum ./*.json
-        [ "${1:-}" != times ] || stat -c '%n %y' . $(ls -A) "$OLDPWD" "$OLDPWD"/*
+        # shellcheck disable=SC2086
+        [ "${1:-}" != times ] || stat -c '%n %y' . $names "$OLDPWD" "$OLDPWD"/*
     )
 }
 
@@ -201,10 +205,7 @@ snapshot() {
     issue k-rot rot
     old_id=$(key_ids k-rot)
     [ "$(objects_with_id "$old_id")" -eq 3 ]
-    # The CA down: the rotation fails and leaves everything as it was
-    # (after a first run, which made the state directory's lock file).
-    run p11cert renew --state-dir "$STATE"
-    [ "$status" -eq 0 ]
+    # The CA down: the rotation fails and leaves everything as it was.
     sed -i "s|\"directory\": \".*\"|\"directory\": \"https://127.0.0.1:$(unused_port)/dir\"|" \
         "$STATE/rot.acme.test.json"
     before=$(snapshot)
