@@ -457,3 +457,34 @@ token_survived() {
     [ "$(cert_serials "$old_id")" = "$old" ]
     [ "$(jq -r .unfinished "$STATE/kr.acme.test.json")" = null ]
 }
+
+@test "make install: the renew service and timer, which systemd-analyze accepts" {
+    dest=$BATS_TEST_TMPDIR/dest
+    make -s -C "$P11CERT_SRC" install DESTDIR="$dest" PREFIX=/usr BUILD="${P11CERT_BUILD:-build}" \
+        >/dev/null
+    units=$dest/usr/lib/systemd/system
+    [ -f "$units/p11cert-renew.service" ]
+    [ -f "$units/p11cert-renew.timer" ]
+    grep -qx "ExecStart=/bin/sh -c 'eval exec /usr/bin/p11cert renew \"\$\$P11CERT_RENEW_ARGS\"'" \
+        "$units/p11cert-renew.service"
+    # Twice a day, with a random delay, made up after downtime.
+    grep -qx 'OnCalendar=\*-\*-\* 00,12:00:00' "$units/p11cert-renew.timer"
+    grep -qx 'RandomizedDelaySec=12h' "$units/p11cert-renew.timer"
+    grep -qx 'Persistent=true' "$units/p11cert-renew.timer"
+    (cd "$units" && systemd-analyze verify ./p11cert-renew.service ./p11cert-renew.timer)
+}
+
+@test "the service's command line: the options of /etc/default/p11cert reach renew as words" {
+    # What sh makes of the ExecStart line, with an option holding spaces,
+    # when p11cert is a script that shows its arguments.
+    mkdir bin
+    printf '#!/bin/sh\nprintf "<%%s>" "$@"\n' >bin/p11cert
+    chmod +x bin/p11cert
+    line=$(sed -n "s/^ExecStart=\/bin\/sh -c '\(.*\)'\$/\1/p" \
+        "$P11CERT_SRC/data/systemd/p11cert-renew.service")
+    line=${line//@BINDIR@/$PWD/bin}
+    line=${line//\$\$/\$} # systemd's $$ is sh's $
+    run env P11CERT_RENEW_ARGS="--days 20 --deploy-hook 'systemctl reload nginx'" sh -c "$line"
+    [ "$status" -eq 0 ]
+    [ "$output" = "<renew><--days><20><--deploy-hook><systemctl reload nginx>" ]
+}
