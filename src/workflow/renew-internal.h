@@ -29,6 +29,9 @@ int renew_certs_remove_others(struct token_ctx *ctx, const unsigned char *id, CK
 int renew_certs_remove_kept(struct token_ctx *ctx, const unsigned char *id, CK_ULONG id_len,
                             const char *fp);
 
+/* Hex text (NULL: empty) as at most TOKEN_ID_MAX bytes. Returns 0 or -1. */
+int renew_hex_id(const char *hex, unsigned char *out, CK_ULONG *len);
+
 /* Runs the deploy hook CMD once (sh -c) for the records report renewed:
  * their domains, files and records in P11CERT_RENEWED_DOMAINS,
  * P11CERT_RENEWED_FILES and P11CERT_RENEWED_RECORDS (space-separated),

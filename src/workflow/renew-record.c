@@ -3,12 +3,14 @@
  * checked for its type, and a bad one is named. */
 #include "workflow/renew.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/msg.h"
 #include "util/readfile.h"
+#include "workflow/renew-internal.h"
 
 /* Records are small; a bigger file is not one. */
 #define RENEW_RECORD_MAX (256 * 1024)
@@ -174,21 +176,31 @@ static int load_certificate(json_t *doc, struct renew_record *r, char *why, size
     return 0;
 }
 
+int renew_hex_id(const char *hex, unsigned char *out, CK_ULONG *len)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    *len = 0;
+    for (size_t i = 0; hex && hex[i]; i += 2) {
+        const char *hi = hex[i] ? strchr(digits, tolower((unsigned char)hex[i])) : NULL;
+        const char *lo = hex[i + 1] ? strchr(digits, tolower((unsigned char)hex[i + 1])) : NULL;
+
+        if (*len == TOKEN_ID_MAX || !hi || !lo)
+            return -1;
+        out[(*len)++] = (unsigned char)((hi - digits) << 4 | (lo - digits));
+    }
+    return 0;
+}
+
 static int load_key_id(json_t *doc, struct renew_record *r, char *why, size_t len)
 {
     const char *hex;
 
     if (member_string(doc, "key_id", 0, &hex, why, len) < 0)
         return -1;
-    r->key_id_len = 0;
-    for (size_t i = 0; hex && hex[i]; i += 2) {
-        unsigned byte;
-
-        if (r->key_id_len == TOKEN_ID_MAX || sscanf(hex + i, "%2x", &byte) != 1 || !hex[i + 1]) {
-            snprintf(why, len, "its \"key_id\" is not hex");
-            return -1;
-        }
-        r->key_id[r->key_id_len++] = (unsigned char)byte;
+    if (renew_hex_id(hex, r->key_id, &r->key_id_len) < 0) {
+        snprintf(why, len, "its \"key_id\" is not hex");
+        return -1;
     }
     return 0;
 }
@@ -240,26 +252,40 @@ static int load(struct renew_record *r, const struct token_config *global, char 
     return 0;
 }
 
+int renew_record_parse(const char *path, const char *text, size_t len,
+                       const struct token_config *global, struct renew_record *r, char *why,
+                       size_t why_len)
+{
+    const char *base = strrchr(path, '/');
+    size_t base_len;
+    json_error_t jerr;
+
+    memset(r, 0, sizeof(*r));
+    base = base ? base + 1 : path;
+    base_len = strlen(base);
+    if (base_len > 5 && strcmp(base + base_len - 5, ".json") == 0)
+        base_len -= 5;
+    if (!(r->path = strdup(path)) || !(r->name = strndup(base, base_len))) {
+        snprintf(why, why_len, "out of memory");
+        return -1;
+    }
+    if (!(r->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr))) {
+        snprintf(why, why_len, "it is not JSON: %s (line %d)", jerr.text, jerr.line);
+        return -1;
+    }
+    return load(r, global, why, why_len);
+}
+
 int renew_record_load(const char *path, const struct token_config *global, struct renew_record *r,
                       char *why, size_t why_len)
 {
     struct file_data file = {0};
-    const char *base = strrchr(path, '/');
-    json_error_t jerr;
-    int ret = -1;
+    int ret;
 
     memset(r, 0, sizeof(*r));
-    base = base ? base + 1 : path;
-    if (!(r->path = strdup(path)) || !(r->name = strndup(base, strlen(base) - 5))) {
-        snprintf(why, why_len, "out of memory");
-        return -1;
-    }
     if (file_read_all(path, RENEW_RECORD_MAX, &file, why, why_len) < 0)
         return -1;
-    if (!(r->doc = json_loadb((const char *)file.data, file.len, JSON_REJECT_DUPLICATES, &jerr)))
-        snprintf(why, why_len, "it is not JSON: %s (line %d)", jerr.text, jerr.line);
-    else
-        ret = load(r, global, why, why_len);
+    ret = renew_record_parse(path, (const char *)file.data, file.len, global, r, why, why_len);
     file_data_free(&file);
     return ret;
 }

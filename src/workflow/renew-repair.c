@@ -83,17 +83,9 @@ int renew_certs_remove_kept(struct token_ctx *ctx, const unsigned char *id, CK_U
 /* A hex member of "unfinished" as bytes; *len 0 when absent. */
 static int hex_member(json_t *obj, const char *key, unsigned char *out, CK_ULONG *len)
 {
-    const char *hex = json_string_value(json_object_get(obj, key));
-
-    *len = 0;
-    for (size_t i = 0; hex && hex[i]; i += 2) {
-        unsigned byte;
-
-        if (*len == TOKEN_ID_MAX || !hex[i + 1] || sscanf(hex + i, "%2x", &byte) != 1) {
-            errorf("the record's \"unfinished.%s\" is not hex", key);
-            return -1;
-        }
-        out[(*len)++] = (unsigned char)byte;
+    if (renew_hex_id(json_string_value(json_object_get(obj, key)), out, len) < 0) {
+        errorf("the record's \"unfinished.%s\" is not hex", key);
+        return -1;
     }
     return 0;
 }

@@ -88,6 +88,11 @@ int renew_record_load(const char *path, const struct token_config *global, struc
                       char *why, size_t why_len);
 void renew_record_free(struct renew_record *r);
 
+/* The same for a record's text (path names it). */
+int renew_record_parse(const char *path, const char *text, size_t len,
+                       const struct token_config *global, struct renew_record *r, char *why,
+                       size_t why_len);
+
 /* Whether a certificate valid from not_before to not_after is due at now:
  * always with force; with days >= 0 when fewer than days days are left;
  * else when less than a third of its lifetime is. *days_left gets the
