@@ -80,13 +80,22 @@ int renew_certs_remove_kept(struct token_ctx *ctx, const unsigned char *id, CK_U
     return certs.kept ? token_destroy_object(ctx, certs.kept_obj) : 0;
 }
 
-/* A hex member of "unfinished" as bytes; *len 0 when absent. */
-static int hex_member(json_t *obj, const char *key, unsigned char *out, CK_ULONG *len)
+/* Every object of the id that the member key of "unfinished" names, if
+ * any, removed; what says what they were. */
+static int remove_named(struct token_ctx *ctx, json_t *todo, const char *key, const char *what)
 {
-    if (renew_hex_id(json_string_value(json_object_get(obj, key)), out, len) < 0) {
+    unsigned char id[TOKEN_ID_MAX];
+    CK_ULONG len, n;
+
+    if (renew_hex_id(json_string_value(json_object_get(todo, key)), id, &len) < 0) {
         errorf("the record's \"unfinished.%s\" is not hex", key);
         return -1;
     }
+    if (!len)
+        return 0;
+    if (token_destroy_by_id(ctx, id, len, &n) < 0)
+        return -1;
+    notef("%s: removed (%lu objects)", what, (unsigned long)n);
     return 0;
 }
 
@@ -118,29 +127,22 @@ static int rewrite_files(struct renew_record *r)
 int renew_repair(struct token_ctx *ctx, struct renew_record *r, int *repaired)
 {
     json_t *todo = json_object_get(r->doc, "unfinished");
-    unsigned char id[TOKEN_ID_MAX];
-    CK_ULONG len, n = 0;
+    CK_ULONG n = 0;
 
     *repaired = 0;
     if (todo) {
         *repaired = 1;
-        if (hex_member(todo, "new_key_id", id, &len) < 0 ||
-            (len && token_destroy_by_id(ctx, id, len, &n) < 0))
+        if (remove_named(ctx, todo, "new_key_id",
+                         "a rotation that did not finish left its new key pair") < 0)
             return EXIT_FAIL;
-        if (len)
-            notef("a renewal that did not finish left a new key pair: removed (%lu objects)",
-                  (unsigned long)n);
         if (json_is_true(json_object_get(todo, "files"))) {
             if (rewrite_files(r) < 0)
                 return EXIT_FAIL;
             notef("the files of a renewal that did not finish were written");
         }
-        if (hex_member(todo, "retired_key_id", id, &len) < 0 ||
-            (len && token_destroy_by_id(ctx, id, len, &n) < 0))
+        if (remove_named(ctx, todo, "retired_key_id",
+                         "a rotation that did not finish left the old key pair") < 0)
             return EXIT_FAIL;
-        if (len)
-            notef("the old key pair of a rotation that did not finish was removed (%lu objects)",
-                  (unsigned long)n);
     }
     if (r->o.import && r->key_id_len &&
         renew_certs_remove_others(ctx, r->key_id, r->key_id_len, r->fingerprint, &n) < 0)

@@ -403,6 +403,15 @@ kill_renew() {
     [ "$status" -eq 137 ]
 }
 
+# own_token LABEL: a token of the test's own, with its account key
+# registered at pebble main (ACCT): a SIGKILL may cost SoftHSM the token.
+own_token() {
+    setup_token "$1"
+    acme_key acct ec:p256
+    acme_account acct
+    export ACCT="pkcs11:token=$TOKEN_LABEL;object=acct"
+}
+
 # Whether the killed run left the token readable; says so when it did not.
 token_survived() {
     if ! pkcs11_tool_on "$TOKEN_LABEL" --login --pin "$(user_pin)" --list-objects >/dev/null 2>&1 ||
@@ -414,10 +423,7 @@ token_survived() {
 }
 
 @test "renew killed (SIGKILL) between import and removal: the next run leaves one certificate" {
-    setup_token killed
-    acme_key acct ec:p256
-    acme_account acct
-    export ACCT="pkcs11:token=$TOKEN_LABEL;object=acct"
+    own_token killed
     issue k-kill kill
     id=$(key_ids k-kill)
     old=$(serial_upper kill.pem)
@@ -437,10 +443,7 @@ token_survived() {
 }
 
 @test "renew --rotate-key killed after the new pair was made: the next run removes it, the old stays" {
-    setup_token killrot
-    acme_key acct ec:p256
-    acme_account acct
-    export ACCT="pkcs11:token=$TOKEN_LABEL;object=acct"
+    own_token killrot
     issue k-kr kr
     old_id=$(key_ids k-kr)
     old=$(serial_upper kr.pem)
@@ -487,4 +490,31 @@ token_survived() {
     run env P11CERT_RENEW_ARGS="--days 20 --deploy-hook 'systemctl reload nginx'" sh -c "$line"
     [ "$status" -eq 0 ]
     [ "$output" = "<renew><--days><20><--deploy-hook><systemctl reload nginx>" ]
+}
+
+@test "renew killed (SIGKILL) after the commit: the next run writes the files from the record" {
+    own_token killcommit
+    issue k-kc kc
+    id=$(key_ids k-kc)
+    old=$(serial_upper kc.pem)
+    # Held after the old certificate object was removed, before the record
+    # was saved finished.
+    kill_renew C_DestroyObject
+    token_survived || return 0
+    [ "$(jq -r .unfinished.files "$STATE/kc.acme.test.json")" = true ]
+    new=$(jq -r .certificate.serial "$STATE/kc.acme.test.json")
+    [ "$new" != "$old" ]
+    [ "$(cert_serials "$id")" = "$new" ]
+    # As if it had died before the files got their names.
+    rm kc.pem kc.chain
+    run --separate-stderr p11cert renew --state-dir "$STATE"
+    echo "$output"
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    [ "$output" = "kc.acme.test: not due (9 days left)" ]
+    [[ $stderr == *"the files of a renewal that did not finish were written"* ]]
+    [ "$(serial_upper kc.pem)" = "$new" ]
+    openssl verify -CAfile "$ROOT0" -untrusted kc.chain kc.pem
+    [ "$(jq -r .unfinished "$STATE/kc.acme.test.json")" = null ]
+    [ "$(cert_serials "$id")" = "$new" ]
 }
