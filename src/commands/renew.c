@@ -138,8 +138,16 @@ int cmd_renew(struct cli *cli, int argc, char **argv)
     a.o.timeout = (unsigned)timeout;
     a.o.config = &cli->token;
     ret = renew_run(&a.o, &rep);
+    /* The hook after the lines it follows; in the JSON document, its status. */
+    if (cli->json && renew_run_hook(&a.o, &rep) != EXIT_OK)
+        ret = EXIT_FAIL;
     if (print(cli, &a, &rep) < 0)
         ret = EXIT_FAIL;
+    if (!cli->json) {
+        fflush(stdout);
+        if (renew_run_hook(&a.o, &rep) != EXIT_OK)
+            ret = EXIT_FAIL;
+    }
     sig = interrupt_pending();
     renew_report_free(&rep);
     if (a.o.token)

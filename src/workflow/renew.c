@@ -284,8 +284,6 @@ int renew_run(const struct renew_options *o, struct renew_report *rep)
     }
     rep->n = kept;
     ret = rep->failed ? EXIT_FAIL : EXIT_OK;
-    if (rep->renewed && o->deploy_hook && renew_deploy_hook(o->deploy_hook, rep) < 0)
-        ret = EXIT_FAIL;
 cleanup:
     for (size_t i = 0; i < n; i++) {
         if (e) {
@@ -298,6 +296,13 @@ cleanup:
     free(paths);
     free(dir);
     return ret;
+}
+
+int renew_run_hook(const struct renew_options *o, struct renew_report *rep)
+{
+    if (!rep->renewed || !o->deploy_hook || o->dry_run)
+        return EXIT_OK;
+    return renew_deploy_hook(o->deploy_hook, rep) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 void renew_report_free(struct renew_report *rep)

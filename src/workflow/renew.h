@@ -55,9 +55,13 @@ struct renew_report {
 };
 
 /* Looks at every record and renews what is due. Returns the exit status:
- * EXIT_FAIL if any record failed (the others still ran) or the deploy hook
- * failed. */
+ * EXIT_FAIL if any record failed (the others still ran). */
 int renew_run(const struct renew_options *o, struct renew_report *report);
+
+/* After renew_run: the deploy hook, once, if anything was renewed
+ * (workflow/renew-hook.c). Returns the exit status: EXIT_FAIL when it
+ * could not run or failed (reported). */
+int renew_run_hook(const struct renew_options *o, struct renew_report *report);
 void renew_report_free(struct renew_report *report);
 
 /* ---- one record (workflow/renew-record.c) ---- */

@@ -285,10 +285,12 @@ snapshot() {
     [ ! -e "$hook" ]
     # A hook that fails: reported, exit 1, the renewal kept.
     old=$(serial_upper h1.pem)
-    run --separate-stderr p11cert renew --state-dir "$STATE" --force --deploy-hook "exit 3"
+    run --separate-stderr p11cert renew --state-dir "$STATE" --force --deploy-hook "exit 3" --json
     echo "$stderr"
     [ "$status" -eq 1 ]
     [[ $stderr == *"the deploy hook failed: it exited with status 3"* ]]
+    [ "$(jq -r .deploy_hook.status <<<"$output")" -eq 3 ]
+    [ "$(jq -r .renewed <<<"$output")" -eq 2 ]
     [ "$(serial_upper h1.pem)" != "$old" ]
 }
 
