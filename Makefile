@@ -8,6 +8,8 @@ BUILD   ?= build
 # Read-only data that ships with p11cert (the endpoints file of `dns --region`,
 # the token profiles in tokens/).
 DATADIR ?= $(PREFIX)/share/p11cert
+# renew's service and timer (data/systemd/), twice a day.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson libcurl
 # acme issue --http-listen: the http-01 responder (net/serve.c)
@@ -155,12 +157,19 @@ install: $(BUILD)/p11cert
 	install -m 0644 data/endpoints $(DESTDIR)$(DATADIR)/endpoints
 	install -d $(DESTDIR)$(DATADIR)/tokens
 	install -m 0644 tokens/*.profile $(DESTDIR)$(DATADIR)/tokens/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' data/systemd/p11cert-renew.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.service
+	install -m 0644 data/systemd/p11cert-renew.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/p11cert
 	rm -f $(DESTDIR)$(DATADIR)/endpoints
 	for f in tokens/*.profile; do rm -f "$(DESTDIR)$(DATADIR)/$$f"; done
 	rmdir $(DESTDIR)$(DATADIR)/tokens 2>/dev/null || true
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.timer
 	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 STYLE_FILES = $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)

@@ -16,7 +16,9 @@
 #       and PEBBLE_AUTHZREUSE=0 unless given; PEBBLE_WFE_NONCEREJECT is left
 #       at pebble's 5 % unless given). EAB=1 among the VARs makes a config with
 #       externalAccountBindingRequired and the key id "kid-1" (its HMAC key in
-#       DIR/pebble-NAME/eab-hmac). Prints, for NAME in upper case:
+#       DIR/pebble-NAME/eab-hmac). VALIDITY=SECONDS makes its certificates
+#       valid that long (certificateValidityPeriod; pebble's default is 5
+#       years). Prints, for NAME in upper case:
 #       NAME_DIRECTORY=https://127.0.0.1:P/dir NAME_MGMT=https://127.0.0.1:M
 #       NAME_CA= (the listener's CA, for --ca-bundle and curl --cacert)
 #       NAME_HTTP_PORT= (where it validates http-01) NAME_PID= NAME_LOG=
@@ -140,7 +142,7 @@ listener_ca() {
 }
 
 start_pebble() {
-    local name=$1 knot_port=$2 up p port mport hport tport pid eab=0 v
+    local name=$1 knot_port=$2 up p port mport hport tport pid eab=0 validity='' v
     shift 2
     up=$(printf '%s' "$name" | tr '[:lower:]-' '[:upper:]_')
     p=$DIR/pebble-$name
@@ -149,6 +151,8 @@ start_pebble() {
     for v in "$@"; do
         case "$v" in
         EAB=1) eab=1 ;;
+        VALIDITY=*) validity=",
+    \"certificateValidityPeriod\": ${v#VALIDITY=}" ;;
         PEBBLE_*=*) envs+=("$v") ;;
         *) die "pebble: not VAR=VALUE: $v" ;;
         esac
@@ -171,7 +175,7 @@ start_pebble() {
     "tlsPort": $tport,
     "ocspResponderURL": "",
     "externalAccountBindingRequired": $([ "$eab" = 1 ] && echo true || echo false),
-    "externalAccountMACKeys": { "kid-1": "$(cat "$p/eab-hmac")" }
+    "externalAccountMACKeys": { "kid-1": "$(cat "$p/eab-hmac")" }$validity
   }
 }
 CONF

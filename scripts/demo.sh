@@ -251,8 +251,13 @@ echo "-- openssl verifies the issued chain against the CA's root, independently:
 run openssl verify -CAfile "$acme_env/root.pem" -untrusted www-chain.crt www.crt
 echo "-- the dns-01 records are gone again, as dig sees it:"
 run dig @127.0.0.1 -p "$KNOT_PORT" +short TXT _acme-challenge.www.acme.test
-echo "-- the renewal record (no secret in it: the TSIG key and the PIN by their sources):"
-run cat "$demo/state/www.acme.test.json"
+echo "-- the renewal record (no secret in it: the TSIG key and the PIN by their sources; the PEM left out here):"
+run jq 'del(.certificates_pem)' "$demo/state/www.acme.test.json"
+echo "-- renew, as the timer runs it twice a day: a fresh certificate is not due..."
+run p11cert renew --state-dir "$demo/state"
+echo "-- ...and --force renews it now: the new certificate replaces the old one on the token, the hook runs once:"
+run p11cert renew --state-dir "$demo/state" --force \
+    --deploy-hook 'echo "deploy hook: reload the servers of $P11CERT_RENEWED_DOMAINS"'
 stop_acme
 trap - EXIT
 echo "pebble and knotd stopped."

@@ -34,6 +34,9 @@ static const struct command commands[] = {
      "configure nginx, Apache or stunnel to serve TLS with a token key", NEEDS_TOKEN | NEEDS_LOGIN},
     /* acme's subcommands state their own needs (commands/acme.c). */
     {"acme", cmd_acme, "certificates from an ACME CA, both keys on the token", NEEDS_NO_TOKEN},
+    /* renew opens each record's token itself, once for all its records. */
+    {"renew", cmd_renew, "renew the certificates whose renewal records say they are due",
+     NEEDS_NO_TOKEN},
     {NULL, NULL, NULL, 0},
 };
 

@@ -16,6 +16,7 @@ int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_dns(struct cli *cli, int argc, char **argv);
 int cmd_acme(struct cli *cli, int argc, char **argv);
 int cmd_server_config(struct cli *cli, int argc, char **argv);
+int cmd_renew(struct cli *cli, int argc, char **argv);
 
 /* dns's subcommands (dns.c lists them). */
 int dns_cmd_records(struct cli *cli, int argc, char **argv);

@@ -143,14 +143,17 @@ int token_store_certificate(struct token_ctx *ctx, const struct token_certificat
     return 0;
 }
 
-void token_destroy_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj)
+int token_destroy_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj)
 {
     CK_RV rv;
 
     if (obj == CK_INVALID_HANDLE)
-        return;
-    if ((rv = ctx->slot.module->fn->C_DestroyObject(ctx->session, obj)) != CKR_OK)
-        warnf("cannot remove an object this command made: C_DestroyObject: %s", token_rv_name(rv));
+        return 0;
+    if ((rv = ctx->slot.module->fn->C_DestroyObject(ctx->session, obj)) != CKR_OK) {
+        errorf("cannot remove an object from the token: C_DestroyObject: %s", token_rv_name(rv));
+        return -1;
+    }
+    return 0;
 }
 
 static CK_RV create(struct token_ctx *ctx, CK_ATTRIBUTE *policy, CK_ULONG n_policy,

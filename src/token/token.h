@@ -266,9 +266,28 @@ struct token_certificate {
 int token_store_certificate(struct token_ctx *ctx, const struct token_certificate *cert,
                             int *already, CK_OBJECT_HANDLE *made);
 
-/* Destroys one object this command made (best effort, for undoing; a
- * failure is a warning). CK_INVALID_HANDLE does nothing. */
-void token_destroy_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj);
+/* Destroys one object (an object this command made, when undoing; or one
+ * that renew retires). CK_INVALID_HANDLE does nothing; a failure is
+ * reported. */
+int token_destroy_object(struct token_ctx *ctx, CK_OBJECT_HANDLE obj);
+
+/* ---- replacing (token/retire.c) ---------------------------------------- */
+
+/* The largest object value token_read_value reads (a certificate). */
+#define TOKEN_VALUE_MAX (64 * 1024)
+
+/* Up to max certificate objects that carry the key id. */
+int token_find_certificates_by_id(struct token_ctx *ctx, const unsigned char *id, CK_ULONG id_len,
+                                  CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *n_found);
+
+/* An object's CKA_VALUE, malloc'd into *value. */
+int token_read_value(struct token_ctx *ctx, CK_OBJECT_HANDLE obj, unsigned char **value,
+                     CK_ULONG *len);
+
+/* Every object that carries id (a key pair and its certificates), found
+ * by one search; *n_destroyed says how many went. */
+int token_destroy_by_id(struct token_ctx *ctx, const unsigned char *id, CK_ULONG id_len,
+                        CK_ULONG *n_destroyed);
 
 /* Creates a key pair from key material (a PFX's private key): the
  * material attributes come from the caller, the policy from here —

@@ -274,7 +274,7 @@ int outfile_batch_add(struct outfile_batch *b, const char *path, int force, mode
     if (close_tmp(&p->file, 0) < 0)
         return -1;
     /* path may be the caller's temporary string: the batch keeps a copy. */
-    if (!(p->path = strdup(path)) || !(p->item = strdup(item))) {
+    if (!(p->path = strdup(path)) || (item && !(p->item = strdup(item)))) {
         errorf("out of memory");
         free(p->path);
         outfile_abort(&p->file);

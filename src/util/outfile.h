@@ -47,7 +47,8 @@ struct outfile_batch {
 };
 
 /* Writes data to a temporary file beside path (checked as outfile_open
- * does), to be named by outfile_batch_publish. Returns 0 or -1 (reported).
+ * does), to be named by outfile_batch_publish; item may be NULL. Returns 0
+ * or -1 (reported).
  * Publish first when outfile_batch_full. */
 int outfile_batch_add(struct outfile_batch *b, const char *path, int force, mode_t mode,
                       const void *data, size_t len, const char *item, size_t tag);

@@ -82,8 +82,11 @@ cleanup:
 }
 
 /* The three outputs, PEM: the leaf, chain.crt (issuer first, root last,
- * as chain writes it) and the fullchain (leaf and intermediates). */
-static int write_outputs(const struct acme_issue_options *o, const struct x509_path *path)
+ * as chain writes it) and the fullchain (leaf and intermediates), each
+ * written to a hidden temporary file beside its name: they get their names
+ * together, from outfile_batch_publish. */
+int acme_outputs_prepare(const struct acme_issue_options *o, const struct x509_path *path,
+                         struct outfile_batch *batch)
 {
     int n = sk_X509_num(path->certs);
     struct {
@@ -91,6 +94,7 @@ static int write_outputs(const struct acme_issue_options *o, const struct x509_p
         int from, to;
     } outs[3] = {{o->out, 0, 1}, {o->chain_out, 1, n}, {o->fullchain, 0, n > 1 ? n - 1 : 1}};
 
+    memset(batch, 0, sizeof(*batch));
     for (int i = 0; i < 3; i++) {
         BIO *pem;
         char *bytes = NULL;
@@ -101,15 +105,42 @@ static int write_outputs(const struct acme_issue_options *o, const struct x509_p
             continue;
         if (!(pem = x509_certs_encode(path->certs, outs[i].from, outs[i].to, 0))) {
             errorf("cannot encode the certificates: %s", msg_openssl_reason());
+            outfile_batch_abort(batch);
             return -1;
         }
         len = BIO_get_mem_data(pem, &bytes);
-        rc = outfile_write(outs[i].file, o->force, 0644, bytes, (size_t)len);
+        rc = outfile_batch_add(batch, outs[i].file, o->force, 0644, bytes, (size_t)len, NULL, 0);
         BIO_free(pem);
-        if (rc < 0)
+        if (rc < 0) {
+            outfile_batch_abort(batch);
             return -1;
+        }
     }
     return 0;
+}
+
+static void output_failed(void *arg, size_t tag, const char *why)
+{
+    (void)tag;
+    (void)why;
+    *(int *)arg = 1;
+}
+
+int acme_outputs_publish(struct outfile_batch *batch)
+{
+    size_t n = batch->n;
+    int failed = 0;
+
+    return outfile_batch_publish(batch, output_failed, &failed) == n && !failed ? 0 : -1;
+}
+
+static int write_outputs(const struct acme_issue_options *o, const struct x509_path *path)
+{
+    struct outfile_batch batch;
+
+    if (acme_outputs_prepare(o, path, &batch) < 0)
+        return -1;
+    return acme_outputs_publish(&batch);
 }
 
 /* check's checks on the path, with the --key: failures are reported. */
@@ -155,8 +186,8 @@ cleanup:
     return ret;
 }
 
-static int import_leaf(struct token_ctx *ctx, const struct acme_issue_options *o, X509 *leaf,
-                       struct acme_issue_result *res)
+int acme_import_leaf(struct token_ctx *ctx, const struct acme_issue_options *o, X509 *leaf,
+                     struct acme_issue_result *res)
 {
     struct import_request req = {NULL, NULL, NULL};
     struct import_inputs in = {{0}, {0}};
@@ -179,13 +210,12 @@ cleanup:
     return ret;
 }
 
-int acme_finish(struct acme_session *s, const struct acme_issue_options *o, struct sign_job *job,
+int acme_obtain(struct acme_session *s, const struct acme_issue_options *o, struct sign_job *job,
                 const char *cert_url, struct acme_issue_result *res)
 {
     struct x509_bundle chain = {0};
     struct chain_request creq = {NULL, 0, NULL, o->trust ? o->trust : "system", NULL, 1};
     struct secret_source no_password = {0};
-    struct x509_path path = {0};
     X509 *leaf;
     int ret = EXIT_FAIL;
 
@@ -197,20 +227,27 @@ int acme_finish(struct acme_session *s, const struct acme_issue_options *o, stru
         errorf("the CA's certificate is not for the --key: its public key differs");
         goto cleanup;
     }
-    if (chain_build_from(chain.certs, leaf, &creq, &path, NULL) != EXIT_OK)
+    if (chain_build_from(chain.certs, leaf, &creq, &res->path, NULL) != EXIT_OK)
         goto cleanup;
-    res->chain_len = sk_X509_num(path.certs) - 1;
-    res->root = path.root_name ? strdup(path.root_name) : NULL;
+    res->chain_len = sk_X509_num(res->path.certs) - 1;
+    res->root = res->path.root_name ? strdup(res->path.root_name) : NULL;
     res->certificate = x509_certificate_json(leaf);
-    if (run_checks(job->ctx, o, &path, res) != EXIT_OK)
-        goto cleanup;
-    if (o->import && import_leaf(job->ctx, o, leaf, res) != EXIT_OK)
-        goto cleanup;
-    if (write_outputs(o, &path) < 0)
+    memcpy(res->key_id, job->key.id, job->key.id_len);
+    res->key_id_len = job->key.id_len;
+    if (run_checks(job->ctx, o, &res->path, res) != EXIT_OK)
         goto cleanup;
     ret = EXIT_OK;
 cleanup:
-    x509_path_free(&path);
     x509_bundle_free(&chain);
     return ret;
+}
+
+int acme_install(struct token_ctx *ctx, const struct acme_issue_options *o,
+                 struct acme_issue_result *res)
+{
+    if (o->import && acme_import_leaf(ctx, o, sk_X509_value(res->path.certs, 0), res) != EXIT_OK)
+        return EXIT_FAIL;
+    if (write_outputs(o, &res->path) < 0)
+        return EXIT_FAIL;
+    return EXIT_OK;
 }

@@ -12,11 +12,11 @@
 #include <strings.h>
 
 #include "util/hostname.h"
+#include "util/interrupt.h"
 #include "util/msg.h"
 #include "util/outfile.h"
 #include "workflow/acme-finish.h"
 #include "workflow/acme-solve.h"
-#include "util/interrupt.h"
 
 static int check_domains(const struct acme_issue_options *o)
 {
@@ -222,16 +222,16 @@ static int order_and_download(struct acme_session *s, const struct acme_issue_op
     der_len = BIO_get_mem_data(csr, (char **)&der);
     if (acme_order_finalize(&s->client, &order, der, (size_t)der_len) < 0)
         goto cleanup;
-    ret = acme_finish(s, o, job, order.certificate, res);
+    ret = acme_obtain(s, o, job, order.certificate, res);
 cleanup:
     BIO_free(csr);
     acme_order_free(&order);
     return ret;
 }
 
-int acme_issue_run(struct token_ctx *ctx, const struct acme_target *t,
-                   const struct acme_issue_options *o, struct sign_job *job, struct acme_session *s,
-                   struct acme_issue_result *res)
+int acme_order_certificate(struct token_ctx *ctx, const struct acme_target *t,
+                           const struct acme_issue_options *o, struct sign_job *job,
+                           struct acme_session *s, struct acme_issue_result *res)
 {
     struct sign_request req = {0};
     struct interrupt_guard guard = {0};
@@ -248,14 +248,25 @@ int acme_issue_run(struct token_ctx *ctx, const struct acme_target *t,
         sign_job_prepare(job, ctx, o->key_uri, &req) != EXIT_OK)
         goto cleanup;
     ret = order_and_download(s, o, job, res);
-    if (ret == EXIT_OK && !o->no_record && acme_record_write(t, o, res) < 0)
-        ret = EXIT_FAIL;
 cleanup:
     /* The caller dies of the signal once the token is closed. */
     interrupt_restore(&guard);
     if (interrupt_pending())
         errorf("interrupted by signal %d: the order is abandoned, its challenges removed",
                interrupt_pending());
+    return ret;
+}
+
+int acme_issue_run(struct token_ctx *ctx, const struct acme_target *t,
+                   const struct acme_issue_options *o, struct sign_job *job, struct acme_session *s,
+                   struct acme_issue_result *res)
+{
+    int ret = acme_order_certificate(ctx, t, o, job, s, res);
+
+    if (ret == EXIT_OK && !interrupt_pending())
+        ret = acme_install(ctx, o, res);
+    if (ret == EXIT_OK && !o->no_record && acme_record_write(ctx, t, o, res) < 0)
+        ret = EXIT_FAIL;
     return ret;
 }
 
@@ -267,5 +278,6 @@ void acme_issue_result_free(struct acme_issue_result *res)
     json_decref(res->checks);
     free(res->record);
     free(res->chain_issuer);
+    x509_path_free(&res->path);
     memset(res, 0, sizeof(*res));
 }

@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/json-out.h"
 #include "util/msg.h"
 #include "util/outfile.h"
+#include "x509/x509.h"
 
 #define ACME_RECORD_VERSION 1
 
@@ -103,18 +105,36 @@ static json_t *challenge_json(const struct acme_challenge_options *c)
     return json_pack("{s:s, s:o}", "type", "http-01", "webroot", absolute(c->webroot));
 }
 
-static json_t *record_json(const struct acme_target *t, const struct acme_issue_options *o,
-                           const struct acme_issue_result *res)
+/* The certificates of the path as one PEM text: what renew writes the
+ * outputs from again when a run died before it had. */
+static json_t *path_pem(const struct x509_path *path)
+{
+    BIO *pem = path->certs ? x509_certs_encode(path->certs, 0, sk_X509_num(path->certs), 0) : NULL;
+    char *bytes = NULL;
+    long len;
+    json_t *text;
+
+    if (!pem)
+        return json_null();
+    len = BIO_get_mem_data(pem, &bytes);
+    text = json_stringn(bytes, (size_t)len);
+    BIO_free(pem);
+    return text ? text : json_null();
+}
+
+json_t *acme_record_json(struct token_ctx *ctx, const struct acme_target *t,
+                         const struct acme_issue_options *o, const struct acme_issue_result *res)
 {
     json_t *domains = json_array();
-    char now[32];
+    char now[32], *token = token_slot_uri(&ctx->slot);
     time_t clock = time(NULL);
     struct tm tm;
+    json_t *record;
 
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&clock, &tm));
     for (size_t i = 0; domains && i < o->n_domains; i++)
         json_array_append_new(domains, json_string(o->domains[i]));
-    return json_pack(
+    record = json_pack(
         "{s:i, s:o, s:s, s:s, s:s, s:o, s:o, s:s*, s:s*, s:o, s:b, s:o, s:o, s:o,"
         " s:s*, s:o, s:s, s:s, s:O*}",
         "version", ACME_RECORD_VERSION, "domains", domains, "account_key", o->account_key_text,
@@ -126,47 +146,75 @@ static json_t *record_json(const struct acme_target *t, const struct acme_issue_
         absolute(o->chain_out), "fullchain", absolute(o->fullchain), "module", o->config->module,
         "pin_source", source_text(&o->config->pin_source), "issued_at", now, "order",
         res->order_url, "certificate", res->certificate);
+    /* Which token, for renew [TOKEN-URI] and its one login per token; the
+     * key's id, which no later rename changes. */
+    if (record &&
+        (json_object_set_new(record, "token", token ? json_string(token) : json_null()) < 0 ||
+         json_object_set_new(record, "key_id", json_out_hex(res->key_id, res->key_id_len)) < 0 ||
+         json_object_set_new(record, "rotate_key", json_boolean(o->rotate_key)) < 0 ||
+         json_object_set_new(record, "certificates_pem", path_pem(&res->path)) < 0)) {
+        json_decref(record);
+        record = NULL;
+    }
+    free(token);
+    return record;
 }
 
-int acme_record_write(const struct acme_target *t, const struct acme_issue_options *o,
-                      struct acme_issue_result *res)
+char *acme_record_path(const char *state_dir, const char *first_domain)
 {
-    char *dir = o->state_dir ? strdup(o->state_dir) : acme_state_dir_default(), *text = NULL;
-    const char *name = o->domains[0][0] == '*' ? o->domains[0] + 2 : o->domains[0];
-    json_t *record = NULL;
-    char *grown;
+    char *dir = state_dir ? strdup(state_dir) : acme_state_dir_default(), *path = NULL;
+    const char *name = first_domain[0] == '*' ? first_domain + 2 : first_domain;
     size_t len;
+
+    if (dir && (path = malloc(len = strlen(dir) + strlen(name) + 8)))
+        snprintf(path, len, "%s/%s.json", dir, name);
+    free(dir);
+    if (!path)
+        errorf("out of memory");
+    return path;
+}
+
+int acme_record_save(const char *path, json_t *record)
+{
+    char dir[PATH_MAX], *text = NULL, *grown;
+    const char *slash = strrchr(path, '/');
     int ret = -1;
 
-    if (!dir || !(record = record_json(t, o, res)) ||
-        !(text = json_dumps(record, JSON_INDENT(2) | JSON_SORT_KEYS))) {
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (!(text = json_dumps(record, JSON_INDENT(2) | JSON_SORT_KEYS)) ||
+        !(grown = realloc(text, strlen(text) + 2))) {
         errorf("cannot make the renewal record: out of memory");
         goto cleanup;
     }
+    text = grown;
+    strcat(text, "\n");
     if (make_dir(dir) < 0) {
         errorf("cannot make the state directory \"%s\": %s", dir, strerror(errno));
         hintf("give another with --state-dir, or --no-record");
         goto cleanup;
     }
-    len = strlen(dir) + strlen(name) + 8;
-    if (!(res->record = malloc(len))) {
-        errorf("out of memory");
-        goto cleanup;
-    }
-    snprintf(res->record, len, "%s/%s.json", dir, name);
-    if (!(grown = realloc(text, strlen(text) + 2))) {
-        errorf("out of memory");
-        goto cleanup;
-    }
-    text = grown;
-    strcat(text, "\n");
     /* A record replaces the last one for the same name: it is that name's. */
-    if (outfile_write(res->record, 1, 0600, text, strlen(text)) < 0)
+    if (outfile_write(path, 1, 0600, text, strlen(text)) < 0)
         goto cleanup;
     ret = 0;
 cleanup:
-    json_decref(record);
     free(text);
-    free(dir);
+    return ret;
+}
+
+int acme_record_write(struct token_ctx *ctx, const struct acme_target *t,
+                      const struct acme_issue_options *o, struct acme_issue_result *res)
+{
+    json_t *record = acme_record_json(ctx, t, o, res);
+    int ret = -1;
+
+    if (!record) {
+        errorf("cannot make the renewal record: out of memory");
+        return -1;
+    }
+    if ((res->record = acme_record_path(o->state_dir, o->domains[0])) &&
+        acme_record_save(res->record, record) == 0)
+        ret = 0;
+    json_decref(record);
     return ret;
 }

@@ -13,6 +13,7 @@
 #include "dns/dns.h"
 #include "token/token.h"
 #include "util/secret.h"
+#include "x509/chain.h"
 #include "workflow/sign-job.h"
 
 /* What every acme subcommand has: the account key and the CA. */
@@ -94,6 +95,7 @@ struct acme_issue_options {
     const char *trust;           /* NULL: the system's store */
     const char *state_dir;       /* NULL: the default */
     int no_record;
+    int rotate_key; /* the record's setting: every renewal makes a new key pair */
     struct acme_challenge_options challenge;
     const struct token_config *config; /* the token profile (import), the PIN's source (record) */
 };
@@ -108,7 +110,10 @@ struct acme_issue_result {
     int imported, already_imported;
     char *record; /* the renewal record's path, or NULL */
     size_t n_alternates;
-    char *chain_issuer; /* the topmost issuer's CN of the chain taken */
+    char *chain_issuer;                 /* the topmost issuer's CN of the chain taken */
+    struct x509_path path;              /* leaf, intermediates, root: what was issued, checked */
+    unsigned char key_id[TOKEN_ID_MAX]; /* the certificate key's CKA_ID */
+    CK_ULONG key_id_len;
 };
 
 /* The request's subject and SANs parsed, outputs and the challenge's
@@ -116,11 +121,19 @@ struct acme_issue_result {
  * status (EXIT_USAGE for a bad option). */
 int acme_issue_prepare(const struct acme_issue_options *o, struct sign_job *job);
 
-/* The order on ctx's token: account found, authorizations, challenges
- * presented and removed again on every path (a signal included: then the
- * process dies of it once they are gone), CSR signed by the --key, the
- * chain downloaded and chosen, outputs checked and written, imported,
- * recorded. Returns the exit status. */
+/* The order on ctx's token, up to a checked certificate: account found,
+ * authorizations, challenges presented and removed again on every path (a
+ * signal included: then the caller dies of it once they are gone), CSR
+ * signed by o->key_uri's key, the chain downloaded and chosen, built and
+ * checked into res->path. Nothing is written or stored: acme issue and
+ * renew each install it their way. Returns the exit status. */
+int acme_order_certificate(struct token_ctx *ctx, const struct acme_target *t,
+                           const struct acme_issue_options *o, struct sign_job *job,
+                           struct acme_session *s, struct acme_issue_result *res);
+
+/* acme issue: acme_order_certificate, then the certificate imported (with
+ * o->import), the outputs written and the renewal record kept. Returns the
+ * exit status. */
 int acme_issue_run(struct token_ctx *ctx, const struct acme_target *t,
                    const struct acme_issue_options *o, struct sign_job *job, struct acme_session *s,
                    struct acme_issue_result *res);

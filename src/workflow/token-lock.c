@@ -9,17 +9,15 @@
 #include "workflow/token-lock.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/sha.h>
 
+#include "util/lockfile.h"
 #include "util/msg.h"
 
 #define LOCK_WAIT_POLLS 2400 /* 50 ms each: two minutes */
@@ -78,11 +76,17 @@ static int lock_dir(char *out, size_t len)
     return private_dir(out);
 }
 
+static void lock_waiting(void *arg, const char *path)
+{
+    (void)arg;
+    debugf("waiting for another p11cert writing to this token (%s)", path);
+}
+
 int token_lock(const struct token_config *config, P11KitUri *uri, int *fd)
 {
     const char *name = lock_name(config, uri);
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    char dir[400], path[512];
+    char dir[400], path[512], why[600];
 
     *fd = -1;
     if (lock_dir(dir, sizeof(dir)) < 0)
@@ -91,21 +95,11 @@ int token_lock(const struct token_config *config, P11KitUri *uri, int *fd)
     snprintf(path, sizeof(path), "%s/p11cert-token-%02x%02x%02x%02x%02x%02x%02x%02x.lock", dir,
              digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6],
              digest[7]);
-    if ((*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-        debugf("no token lock (%s: %s): going ahead without it", path, strerror(errno));
-        return 0;
-    }
-    for (int poll = 0; flock(*fd, LOCK_EX | LOCK_NB) < 0; poll++) {
-        if ((errno != EWOULDBLOCK && errno != EINTR) || poll == LOCK_WAIT_POLLS) {
-            warnf("another p11cert holds %s: going ahead without waiting for it", path);
-            close(*fd);
-            *fd = -1;
-            return 0;
-        }
-        if (poll == 0)
-            debugf("waiting for another p11cert writing to this token (%s)", path);
-        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
-    }
+    *fd = lockfile_take(path, LOCK_WAIT_POLLS, lock_waiting, NULL, why, sizeof(why));
+    if (*fd < 0 && why[0])
+        debugf("no token lock (%s): going ahead without it", why);
+    else if (*fd < 0)
+        warnf("another p11cert holds %s: going ahead without waiting for it", path);
     return 0;
 }
 
