@@ -52,6 +52,11 @@ int acme_issue_check_args(struct issue_args *a, unsigned long *timeout)
         cli_usage_error("--tsig-key and --zone belong to --dns-server, which needs --tsig-key");
         return -1;
     }
+    if (a->o.rotate_key && a->o.no_record) {
+        cli_usage_error("--rotate-key is a setting of the renewal record, which --no-record "
+                        "leaves out");
+        return -1;
+    }
     if (a->timeout && cli_parse_uint("--timeout", a->timeout, ACME_ISSUE_TIMEOUT_MAX, timeout) < 0)
         return -1;
     return 0;

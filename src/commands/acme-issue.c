@@ -30,6 +30,8 @@ static const struct cli_option options[] = {
     {OPT_TRUST, "trust", "FILE|system", "the roots the chain must reach (default: system)"},
     {OPT_STATE_DIR, "state-dir", "DIR", "where the renewal record goes"},
     {OPT_NO_RECORD, "no-record", NULL, "write no renewal record"},
+    {OPT_ROTATE_KEY, "rotate-key", NULL,
+     "the renewal record asks renew for a new key pair at every renewal"},
     {OPT_TIMEOUT, "timeout", "S", "seconds for the whole order (default 300)"},
     {0, NULL, NULL, NULL},
 };
@@ -38,7 +40,7 @@ static const struct cli_spec spec = {
     "--account-key KEY-URI --key KEY-URI --domain NAME... CHALLENGE [--directory URL] "
     "[--subject DN] [--out F] [--chain-out F] [--fullchain F] [--import] "
     "[--preferred-chain ISSUER-CN] [--ca-bundle FILE] [--trust FILE|system] [--state-dir DIR] "
-    "[--no-record] [--timeout S]",
+    "[--no-record | --rotate-key] [--timeout S]",
     "Orders a certificate for the names: the CHALLENGE (--dns-server ADDR --tsig-key SRC\n"
     "[--zone Z], --http-listen ADDR:PORT or --webroot DIR) is presented and removed again on\n"
     "every path, the CSR is signed on the token by --key, the chain is built and checked as\n"
@@ -74,6 +76,7 @@ static int take(void *opts, int id, const char *arg)
     a->o.trust = id == OPT_TRUST ? arg : a->o.trust;
     a->o.state_dir = id == OPT_STATE_DIR ? arg : a->o.state_dir;
     a->o.no_record |= id == OPT_NO_RECORD;
+    a->o.rotate_key |= id == OPT_ROTATE_KEY;
     a->timeout = id == OPT_TIMEOUT ? arg : a->timeout;
     return acme_issue_take_challenge(a, id, arg);
 }

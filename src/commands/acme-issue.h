@@ -26,6 +26,7 @@ enum {
     OPT_TRUST,
     OPT_STATE_DIR,
     OPT_NO_RECORD,
+    OPT_ROTATE_KEY,
     OPT_TIMEOUT,
 };
 

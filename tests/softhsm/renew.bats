@@ -236,6 +236,47 @@ snapshot() {
     openssl verify -CAfile "$ROOT0" -untrusted rot.chain rot.pem
 }
 
+@test "acme issue --rotate-key: the record rotates an RSA key at every renewal, no flag needed" {
+    acme_key k-rsa rsa:2048
+    p11cert_pin -q acme issue --directory "$MAIN_DIRECTORY" --ca-bundle "$MAIN_CA" \
+        --trust "$ROOT0" --state-dir "$STATE" --account-key "$ACCT" \
+        --key "pkcs11:token=$TOKEN_LABEL;object=k-rsa" --domain rsa.acme.test \
+        --dns-server "$KNOT_SERVER" --tsig-key "file:$TSIG_FILE" --import \
+        --out rsa.pem --chain-out rsa.chain --rotate-key >/dev/null
+    [ "$(jq -r .rotate_key "$STATE/rsa.acme.test.json")" = true ]
+    ids=$(key_ids k-rsa)
+    for round in 1 2; do
+        run --separate-stderr p11cert renew --state-dir "$STATE" --force
+        echo "$output"
+        echo "$stderr"
+        [ "$status" -eq 0 ]
+        [[ $output == "rsa.acme.test: renewed with a new key (valid until "*")" ]]
+        id=$(key_ids k-rsa)
+        [ "$(echo "$id" | wc -l)" -eq 1 ]
+        # A key id not seen before, round after round.
+        ! grep -qx "$id" <<<"$ids" || false
+        ids=$(printf '%s\n%s' "$ids" "$id")
+        [ "$(cert_serials "$id")" = "$(serial_upper rsa.pem)" ]
+        # The new pair is RSA 2048 as the old one was, and the certificate's.
+        token_pubkey "$TOKEN_LABEL" k-rsa "$BATS_TEST_TMPDIR/token.der"
+        openssl pkey -pubin -inform DER -in "$BATS_TEST_TMPDIR/token.der" -noout -text |
+            grep -q "Public-Key: (2048 bit)"
+        pubkey_der rsa.pem "$BATS_TEST_TMPDIR/cert.der"
+        cmp "$BATS_TEST_TMPDIR/token.der" "$BATS_TEST_TMPDIR/cert.der"
+        [ "$(jq -r .key_id "$STATE/rsa.acme.test.json")" = "$id" ]
+        openssl verify -CAfile "$ROOT0" -untrusted rsa.chain rsa.pem
+    done
+}
+
+@test "acme issue: --rotate-key with --no-record is a usage error, before the CA is asked" {
+    run --separate-stderr p11cert acme issue --directory "https://127.0.0.1:1/dir" \
+        --account-key "$ACCT" --key "pkcs11:object=x" --domain x.acme.test --webroot . \
+        --no-record --rotate-key
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ $stderr == *"--rotate-key is a setting of the renewal record, which --no-record leaves out"* ]]
+}
+
 @test "renew: a record whose CA is down fails while the others renew; exit 1" {
     acme_pebble gone VALIDITY=864000
     acme_account acct GONE
