@@ -121,7 +121,7 @@ int acme_cmd_account(struct cli *cli, int argc, char **argv)
     }
     a.o.emails = a.emails;
     a.o.n_emails = a.n_emails;
-    if ((ret = acme_target_open(cli, &a.target, 0, ACME_SHORT_TIMEOUT, &ctx, &t)) != EXIT_OK)
+    if ((ret = acme_target_open(cli, &a.target, 0, ACME_SHORT_TIMEOUT, &ctx, &t, NULL)) != EXIT_OK)
         goto cleanup;
     ret = acme_account_run(&ctx, &t, &a.o, &s);
     if (ret == EXIT_OK && print_account(cli, &s) < 0)

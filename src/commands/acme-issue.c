@@ -9,6 +9,7 @@
 #include "commands/acme-issue.h"
 #include "commands/commands.h"
 #include "util/interrupt.h"
+#include "workflow/token-lock.h"
 
 static const struct cli_option options[] = {
     ACME_TARGET_OPTIONS,
@@ -91,7 +92,7 @@ int acme_cmd_issue(struct cli *cli, int argc, char **argv)
     struct token_ctx ctx;
     struct cli_args args;
     unsigned long timeout = ACME_ISSUE_TIMEOUT;
-    int ret, sig;
+    int ret, sig, lock_fd = -1;
 
     memset(&a, 0, sizeof(a));
     memset(&s, 0, sizeof(s));
@@ -113,8 +114,10 @@ int acme_cmd_issue(struct cli *cli, int argc, char **argv)
     a.o.config = &cli->token;
     if ((ret = acme_issue_prepare(&a.o, &job)) != EXIT_OK)
         goto cleanup;
+    /* --import writes to the token: it takes its turn with the other
+     * writers to the module, as import does. */
     ret = acme_target_open(cli, &a.target, a.o.import ? NEEDS_RW_SESSION : 0, (unsigned)timeout,
-                           &ctx, &t);
+                           &ctx, &t, a.o.import ? &lock_fd : NULL);
     if (ret == EXIT_OK)
         ret = acme_issue_run(&ctx, &t, &a.o, &job, &s, &res);
     if (ret == EXIT_OK && acme_issue_print(cli, &a, &s, &res) < 0)
@@ -127,6 +130,7 @@ cleanup:
     sign_job_close(&job);
     acme_session_close(&s);
     token_ctx_free(&ctx);
+    token_unlock(lock_fd);
     if (a.o.key_uri)
         p11_kit_uri_free(a.o.key_uri);
     free(a.domains);

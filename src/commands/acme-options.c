@@ -32,9 +32,11 @@ int acme_target_check(const struct acme_target_args *a)
 }
 
 int acme_target_open(struct cli *cli, const struct acme_target_args *a, unsigned extra,
-                     unsigned timeout, struct token_ctx *ctx, struct acme_target *t)
+                     unsigned timeout, struct token_ctx *ctx, struct acme_target *t, int *lock_fd)
 {
-    int ret = cli_open_token(cli, a->account_key, "--account-key URI", extra, ctx);
+    int ret = lock_fd ? cli_open_token_locked(cli, a->account_key, "--account-key URI", extra, ctx,
+                                              lock_fd)
+                      : cli_open_token(cli, a->account_key, "--account-key URI", extra, ctx);
 
     memset(t, 0, sizeof(*t));
     if (ret != EXIT_OK)

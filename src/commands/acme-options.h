@@ -38,8 +38,9 @@ void acme_target_take(struct acme_target_args *a, int id, const char *arg, int *
 int acme_target_check(const struct acme_target_args *a);
 
 /* Opens the account key's token as the running command's row says (plus
- * extra) and fills t (its account_uri is ctx's). Returns the exit status. */
+ * extra) and fills t (its account_uri is ctx's). With lock_fd, the token
+ * lock is taken first (cli_open_token_locked). Returns the exit status. */
 int acme_target_open(struct cli *cli, const struct acme_target_args *a, unsigned extra,
-                     unsigned timeout, struct token_ctx *ctx, struct acme_target *t);
+                     unsigned timeout, struct token_ctx *ctx, struct acme_target *t, int *lock_fd);
 
 #endif

@@ -72,7 +72,7 @@ int acme_cmd_revoke(struct cli *cli, int argc, char **argv)
                         "cessationOfOperation");
         return EXIT_USAGE;
     }
-    if ((ret = acme_target_open(cli, &a.target, 0, ACME_SHORT_TIMEOUT, &ctx, &t)) == EXIT_OK)
+    if ((ret = acme_target_open(cli, &a.target, 0, ACME_SHORT_TIMEOUT, &ctx, &t, NULL)) == EXIT_OK)
         ret = acme_revoke_run(&ctx, &t, a.cert, reason, &s);
     if (ret == EXIT_OK) {
         if (cli->json)

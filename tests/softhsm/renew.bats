@@ -465,6 +465,51 @@ token_survived() {
     fi
 }
 
+# Waits until FILE holds TEXT while PID runs; fails if PID ends first.
+wait_for_text() {
+    local file=$1 text=$2 pid=$3
+    until grep -q "$text" "$file"; do
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+}
+
+@test "renew and acme issue --import wait for the token's other writers (the token lock)" {
+    export XDG_RUNTIME_DIR=$PWD/run
+    mkdir -m 0700 run
+    issue k-tl tl
+    lock=$(ls run/p11cert-token-*.lock)
+    [ "$(echo "$lock" | wc -l)" -eq 1 ]
+    old=$(serial_upper tl.pem)
+    # Another writer holds the lock: renew waits and has changed nothing.
+    exec 9>"$lock"
+    flock 9
+    p11cert -v renew --state-dir "$STATE" --force >r.out 2>r.err &
+    pid=$!
+    wait_for_text r.err 'waiting for another p11cert writing to this token' "$pid"
+    [ "$(serial_upper tl.pem)" = "$old" ]
+    exec 9>&-
+    wait "$pid"
+    cat r.out r.err
+    [[ $(cat r.out) == "tl.acme.test: renewed (valid until "*")" ]]
+    [ "$(serial_upper tl.pem)" != "$old" ]
+    # acme issue --import waits in the same way.
+    acme_key k-tl2 ec:p256
+    exec 9>"$lock"
+    flock 9
+    p11cert_pin -v acme issue --directory "$MAIN_DIRECTORY" --ca-bundle "$MAIN_CA" \
+        --trust "$ROOT0" --state-dir "$STATE" --account-key "$ACCT" \
+        --key "pkcs11:token=$TOKEN_LABEL;object=k-tl2" --domain tl2.acme.test \
+        --dns-server "$KNOT_SERVER" --tsig-key "file:$TSIG_FILE" --import \
+        --out tl2.pem --chain-out tl2.chain >i.out 2>i.err &
+    pid=$!
+    wait_for_text i.err 'waiting for another p11cert writing to this token' "$pid"
+    [ ! -e tl2.pem ]
+    exec 9>&-
+    wait "$pid"
+    [ "$(cert_serials "$(key_ids k-tl2)")" = "$(serial_upper tl2.pem)" ]
+}
+
 @test "renew killed (SIGKILL) between import and removal: the next run leaves one certificate" {
     own_token killed
     issue k-kill kill
