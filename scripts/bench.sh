@@ -71,6 +71,7 @@ SPY=$(first_existing /usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so \
 ENGINE_DIR=$(openssl version -e | sed -nE 's/^ENGINESDIR: "(.*)"$/\1/p')
 [ -e "$ENGINE_DIR/pkcs11.so" ] || die "the libp11 engine is not in $ENGINE_DIR"
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 rm -rf "$WORK"
 mkdir -p "$WORK/bin"
 cd "$WORK"
@@ -329,6 +330,7 @@ calls_row() { # OP TOOL NAME
     echo "| CPUs (\`nproc\`) | $(nproc) |"
     echo "| CPU | ${cpu:-unknown} |"
     echo "| memory | $mem |"
+    echo "| load average (1, 5, 15 min) when the run began, and ended | $LOAD_START; $(cut -d' ' -f1-3 /proc/loadavg) |"
     echo "| Debian | $(cat /etc/debian_version 2>/dev/null || echo unknown) |"
     echo "| softhsm2 | $(pkg_version softhsm2) |"
     echo "| opensc (pkcs11-spy, pkcs11-tool) | $(pkg_version opensc) |"
