@@ -193,8 +193,10 @@ static void dry_record(const struct renew_options *o, struct token_ctx *ctx,
     if (!due)
         return;
     if (r->key_id_len ? token_private_key_exists(ctx, r->key_id, r->key_id_len, &exists) < 0
-                      : !key_found(ctx, r->o.key_text, "the record's key"))
-        exists = 0;
+                      : !key_found(ctx, r->o.key_text, "the record's key")) {
+        failed(item, msg_last_error()); /* the search failed, or no key matches the URI */
+        return;
+    }
     if (!exists) {
         errorf("the record's key is not on the token: renewing it would fail");
         failed(item, msg_last_error());
