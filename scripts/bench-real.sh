@@ -151,7 +151,9 @@ latency_report() {
     echo "its module (\`p11cert --module\`, \`certtool --provider\`, the engine's \`PKCS11_MODULE_PATH\`)."
     echo "Token: the 1-key token (one RSA-2048 key pair; imports start from it every run). Median of"
     echo "$LAT_RUNS runs (hyperfine, 1 warm-up). Calls: pkcs11-spy on the same token. \`acme issue\`:"
-    echo "two names, dns-01, against the pebble + knotd of the issuance table below."
+    echo "two names, dns-01, against the pebble + knotd of the issuance table below (its times carry"
+    echo "knotd's own waits, see the notes: its \"added ÷ calls\" is noise). A tool without the command"
+    echo "has no row: the libp11 engine imports nothing, and only p11cert checks or issues."
     echo
     printf '| command | tool | calls |'
     for ms in $DELAYS; do printf ' %s ms |' "$ms"; done
