@@ -136,14 +136,23 @@ fuzz: deps
 # BENCHMARKS.md. Its C programs are built into $(BUILD)/bench/.
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+# PKCS#11 modules of the benchmark (a per-call delay): built as the test modules are.
+BENCH_MODULE_SRCS := $(sort $(wildcard bench/modules/*.c))
+BENCH_MODULES := $(BENCH_MODULE_SRCS:bench/modules/%.c=$(BUILD)/bench/%.so)
 .PHONY: bench
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 
+$(BUILD)/bench/%.so: bench/modules/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared \
+	    $$(pkg-config --cflags p11-kit-1) -o $@ $< -ldl
+
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(BUILD)/tests/p11-fill $(BENCH_BINS)
+	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(BUILD)/tests/p11-fill $(BENCH_BINS) \
+	    $(BENCH_MODULES)
 	@scripts/bench.sh $(BUILD)
 
 demo: deps

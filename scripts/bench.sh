@@ -14,7 +14,12 @@
 #  - csr --batch on 1,000 requests against the token's raw C_Sign rate
 #    (bench/raw-sign.c);
 #  - chain on pools of 2,500, 5,000 and 10,000 certificates (bench/cert-pool.c)
-#    against `openssl verify -untrusted POOL -CAfile ROOT LEAF`.
+#    against `openssl verify -untrusted POOL -CAfile ROOT LEAF`;
+#  - what users of real tokens and CAs feel (scripts/bench-real.sh): wall
+#    times on a token with a delay per call (bench/modules/p11-latency.c),
+#    acme issue against lego on pebble + knotd, renew on a token with 1,000
+#    certificates and records (bench/renew-fleet.c).
+# Every server it starts is stopped by its pid when it ends, also on failure.
 set -euo pipefail
 
 if [ "$#" -ne 1 ] || [ ! -d "$1" ]; then
@@ -27,6 +32,8 @@ P11CERT=$BUILD/p11cert
 FILL=$BUILD/tests/p11-fill
 RAW_SIGN=$BUILD/bench/raw-sign
 CERT_POOL=$BUILD/bench/cert-pool
+LATENCY=$BUILD/bench/p11-latency.so
+FLEET=$BUILD/bench/renew-fleet
 WORK=$BUILD/bench/run
 OUT_MD=$SRC/BENCHMARKS.md
 
@@ -51,10 +58,10 @@ first_existing() {
     return 1
 }
 
-for bin in "$P11CERT" "$FILL" "$RAW_SIGN" "$CERT_POOL"; do
-    [ -x "$bin" ] || die "$bin is not built: run make bench"
+for bin in "$P11CERT" "$FILL" "$RAW_SIGN" "$CERT_POOL" "$LATENCY" "$FLEET"; do
+    [ -e "$bin" ] || die "$bin is not built: run make bench"
 done
-for tool in hyperfine certtool p11tool pkcs11-tool openssl softhsm2-util; do
+for tool in hyperfine certtool p11tool pkcs11-tool openssl softhsm2-util lego pebble knotd dig; do
     command -v "$tool" >/dev/null || die "$tool not found: scripts/install-deps.sh installs it"
 done
 SOFTHSM=$(first_existing /usr/lib/softhsm/libsofthsm2.so \
@@ -64,16 +71,23 @@ SPY=$(first_existing /usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so \
 ENGINE_DIR=$(openssl version -e | sed -nE 's/^ENGINESDIR: "(.*)"$/\1/p')
 [ -e "$ENGINE_DIR/pkcs11.so" ] || die "the libp11 engine is not in $ENGINE_DIR"
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 rm -rf "$WORK"
 mkdir -p "$WORK/bin"
 cd "$WORK"
 # Copies: a rebuild of BUILD during the run must not change what is measured.
-cp "$P11CERT" "$FILL" "$RAW_SIGN" "$CERT_POOL" "$WORK/bin/"
+cp "$P11CERT" "$FILL" "$RAW_SIGN" "$CERT_POOL" "$LATENCY" "$FLEET" "$WORK/bin/"
 P11CERT=$WORK/bin/p11cert
 FILL=$WORK/bin/p11-fill
 RAW_SIGN=$WORK/bin/raw-sign
 CERT_POOL=$WORK/bin/cert-pool
+LATENCY=$WORK/bin/p11-latency.so
+FLEET=$WORK/bin/renew-fleet
 note() { echo "bench: $*" >&2; }
+# shellcheck source=scripts/bench-real.sh
+. "$SRC/scripts/bench-real.sh"
+trap real_cleanup EXIT
+trap 'exit 130' INT TERM
 
 # ---- tokens -------------------------------------------------------------------
 # Two token directories, each with its own SOFTHSM2_CONF and a token labelled
@@ -93,6 +107,8 @@ make_token() { # DIR FILL
 }
 note "making the tokens (one key; one key and $FILL_COUNT other objects)"
 CONF_SMALL=$(make_token "$WORK/small" 0)
+# The 1-key token as made, for the latency table (the counts below import into it).
+cp -a "$WORK/small/tokens" "$WORK/small-fresh"
 CONF_BIG=$(make_token "$WORK/big" "$FILL_COUNT")
 PIN_FILE=$WORK/big/pin # the same test PIN on both
 PIN=$(head -n 1 "$PIN_FILE")
@@ -252,6 +268,14 @@ for n in $POOL_SIZES; do
     VERIFY[$n]=$(median_of "$d/times.csv" verify)
 done
 
+# ---- real tokens, a real CA, renewal at scale (scripts/bench-real.sh) ----------------------
+note "starting pebble and knotd on loopback"
+acme_start
+latency_measure
+issuance_measure
+renew_measure
+real_cleanup
+
 # ---- the report --------------------------------------------------------------------------
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -306,6 +330,7 @@ calls_row() { # OP TOOL NAME
     echo "| CPUs (\`nproc\`) | $(nproc) |"
     echo "| CPU | ${cpu:-unknown} |"
     echo "| memory | $mem |"
+    echo "| load average (1, 5, 15 min) when the run began, and ended | $LOAD_START; $(cut -d' ' -f1-3 /proc/loadavg) |"
     echo "| Debian | $(cat /etc/debian_version 2>/dev/null || echo unknown) |"
     echo "| softhsm2 | $(pkg_version softhsm2) |"
     echo "| opensc (pkcs11-spy, pkcs11-tool) | $(pkg_version opensc) |"
@@ -313,6 +338,7 @@ calls_row() { # OP TOOL NAME
     echo "| libp11 (libp11-3, libengine-pkcs11-openssl) | $(pkg_version libp11-3), $(pkg_version libengine-pkcs11-openssl) |"
     echo "| openssl | $(pkg_version openssl) |"
     echo "| hyperfine | $(pkg_version hyperfine) |"
+    echo "| pebble, knot, lego | $(pkg_version pebble), $(pkg_version knot), $(pkg_version lego) |"
     echo
     echo "## PKCS#11 calls per command"
     echo
@@ -386,6 +412,9 @@ calls_row() { # OP TOOL NAME
     echo
     echo "Cost of each added certificate: $MARGIN1 µs from $P1 to $P2, $MARGIN2 µs from $P2 to $P3."
     echo
+    latency_report
+    issuance_report
+    renew_report
     echo "## Targets (issue 5)"
     echo
     echo "| target | measured | |"
@@ -396,6 +425,12 @@ calls_row() { # OP TOOL NAME
     echo "| csr --batch ≥ 0.8 × the raw C_Sign rate | $BATCH_RATIO × ($(ratio "$STEADY_RATE" "$RAW_RATE") × with the start excluded) | $(verdict le 0.8 "$BATCH_RATIO") |"
     echo "| chain on $P3 certificates faster than openssl verify | $(ms "${CHAIN[$P3]}") vs $(ms "${VERIFY[$P3]}") | $(verdict le "${CHAIN[$P3]}" "${VERIFY[$P3]}") |"
     echo "| chain grows linearly with the pool | $MARGIN1 µs and $MARGIN2 µs per added certificate | $(verdict awk -v a="$MARGIN1" -v b="$MARGIN2" 'BEGIN { m = a > b ? a : b; n = a > b ? b : a; exit !(m <= 2 * n + 5) }') |"
+    echo
+    echo "## Targets (issue 19)"
+    echo
+    echo "| target | measured | |"
+    echo "| --- | --- | --- |"
+    targets_real_rows
     if [ -f "$SRC/bench/NOTES.md" ]; then
         echo
         cat "$SRC/bench/NOTES.md"

@@ -30,8 +30,9 @@ PACKAGES=(
     clang-14 libclang-rt-14-dev
     # trust store for chain checks against the system roots
     ca-certificates
-    # benchmarks (make bench): wall times
-    hyperfine
+    # benchmarks (make bench): wall times; lego, the ACME client p11cert's issuance is
+    # compared with (it signs nothing itself: it takes p11cert's CSR with --csr)
+    hyperfine lego
     # real TLS servers for server-config's tests (serve.bats), with the libp11 engine
     nginx apache2 stunnel4
     # hardware-like tokens (tests/softhsm/tpm2.bats, opencryptoki.bats): a TPM 2.0

@@ -102,6 +102,9 @@ void acme_reply_free(struct acme_reply *reply);
  * which is -1 (the deadline reported; what says what was awaited). */
 int acme_wait(struct acme_client *c, const char *what, long seconds);
 
+/* The same in milliseconds (at least 1): the polls of a validation. */
+int acme_wait_ms(struct acme_client *c, const char *what, long ms);
+
 /* Seconds left before the deadline (0 when passed). */
 long acme_time_left(const struct acme_client *c);
 

@@ -34,17 +34,24 @@ long acme_time_left(const struct acme_client *c)
     return (long)(c->deadline.tv_sec - now.tv_sec);
 }
 
-int acme_wait(struct acme_client *c, const char *what, long seconds)
+int acme_wait_ms(struct acme_client *c, const char *what, long ms)
 {
     struct timespec slice = {0, 100 * 1000 * 1000}, now, until;
 
-    if (seconds < 1)
-        seconds = 1;
+    if (ms < 1)
+        ms = 1;
     clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += seconds;
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
     if (until.tv_sec > c->deadline.tv_sec)
         until = c->deadline;
     for (;;) {
+        long left_ns;
+
         if (c->interrupted && c->interrupted()) {
             c->stopped = 1;
             return -1;
@@ -55,6 +62,8 @@ int acme_wait(struct acme_client *c, const char *what, long seconds)
             break;
         /* Short slices: a signal may be taken by another thread (the
          * http-01 server's), so this one is not always woken by it. */
+        left_ns = (until.tv_sec - now.tv_sec) * 1000000000L + (until.tv_nsec - now.tv_nsec);
+        slice.tv_nsec = left_ns < 100 * 1000 * 1000 ? left_ns : 100 * 1000 * 1000;
         if (nanosleep(&slice, NULL) < 0 && errno != EINTR)
             break;
     }
@@ -63,6 +72,11 @@ int acme_wait(struct acme_client *c, const char *what, long seconds)
         return -1;
     }
     return 0;
+}
+
+int acme_wait(struct acme_client *c, const char *what, long seconds)
+{
+    return acme_wait_ms(c, what, (seconds < 1 ? 1 : seconds) * 1000);
 }
 
 static int read_directory(struct acme_client *c)

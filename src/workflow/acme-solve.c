@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,16 +74,28 @@ int acme_solver_add(struct acme_solver *s, const char *identifier, const char *t
     return 0;
 }
 
-/* One UPDATE adding or deleting the item's TXT record. */
-static int send_txt(struct acme_solver *s, struct acme_solver_item *it, int add, char *why,
-                    size_t why_len)
+/* One UPDATE for the TXT records of every item in item first's zone that
+ * is not yet presented (add) or still is (removing): RFC 2136 applies it
+ * whole, and one round trip serves all the names of a zone. in[j] gets 1
+ * for each item it held. */
+static int send_zone(struct acme_solver *s, size_t first, int add, unsigned char *in, char *why,
+                     size_t why_len)
 {
     struct dns_update_answer answer;
-    struct dns_update *u = dns_update_new(it->zone, why, why_len);
+    struct dns_update *u = dns_update_new(s->items[first].zone, why, why_len);
     int ret = -1;
 
-    if (!u || dns_update_txt(u, add, it->name, ACME_TXT_TTL, it->value, why, why_len) < 0 ||
-        dns_update_send(u, &s->o->dns_server, &s->tsig, &answer, why, why_len) < 0)
+    memset(in, 0, s->n);
+    if (!u)
+        goto cleanup;
+    for (size_t j = first; j < s->n; j++) {
+        struct acme_solver_item *it = &s->items[j];
+
+        in[j] = it->presented == !add && strcasecmp(it->zone, s->items[first].zone) == 0;
+        if (in[j] && dns_update_txt(u, add, it->name, ACME_TXT_TTL, it->value, why, why_len) < 0)
+            goto cleanup;
+    }
+    if (dns_update_send(u, &s->o->dns_server, &s->tsig, &answer, why, why_len) < 0)
         goto cleanup;
     if (!answer.applied) {
         snprintf(why, why_len, "the server answered %.400s", answer.words);
@@ -99,10 +112,16 @@ static int present_dns(struct acme_solver *s)
     struct dns_resolver r;
     char why[512];
     uint32_t serial;
+    unsigned char *in = calloc(s->n ? s->n : 1, 1);
     int ret = EXIT_FAIL;
 
+    if (!in) {
+        errorf("out of memory");
+        return EXIT_FAIL;
+    }
     if (dns_resolver_open(&r, &s->o->dns_server, why, sizeof(why)) < 0) {
         errorf("dns-01: %s", why);
+        free(in);
         return EXIT_FAIL;
     }
     for (size_t i = 0; i < s->n; i++) {
@@ -114,16 +133,26 @@ static int present_dns(struct acme_solver *s)
             errorf("dns-01: cannot find the zone of %s: %s", it->name, why);
             goto cleanup;
         }
-        if (send_txt(s, it, 1, why, sizeof(why)) < 0) {
-            errorf("dns-01: cannot add the TXT record of %s: %s", it->name, why);
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->items[i].presented)
+            continue;
+        if (send_zone(s, i, 1, in, why, sizeof(why)) < 0) {
+            errorf("dns-01: cannot add the TXT record of %s: %s", s->items[i].name, why);
             goto cleanup;
         }
-        it->presented = 1;
-        debugf("dns-01: TXT %s \"%s\" added to zone %s", it->name, it->value, it->zone);
+        for (size_t j = i; j < s->n; j++) {
+            if (!in[j])
+                continue;
+            s->items[j].presented = 1;
+            debugf("dns-01: TXT %s \"%s\" added to zone %s", s->items[j].name, s->items[j].value,
+                   s->items[j].zone);
+        }
     }
     ret = EXIT_OK;
 cleanup:
     dns_resolver_close(&r);
+    free(in);
     return ret;
 }
 
@@ -202,21 +231,48 @@ int acme_solver_present(struct acme_solver *s)
     return present_webroot(s);
 }
 
-static int remove_item(struct acme_solver *s, struct acme_solver_item *it)
+/* The dns-01 records still presented taken away, one UPDATE per zone. */
+static int remove_dns(struct acme_solver *s)
 {
+    unsigned char *in = calloc(s->n ? s->n : 1, 1);
     char why[512];
+    int ret = 0;
 
+    if (!in) {
+        errorf("out of memory: the TXT records of this order are left in their zones");
+        return -1;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        int failed;
+
+        if (!s->items[i].presented)
+            continue;
+        failed = send_zone(s, i, 0, in, why, sizeof(why)) < 0;
+        for (size_t j = i; j < s->n; j++) {
+            struct acme_solver_item *it = &s->items[j];
+
+            if (!in[j])
+                continue;
+            it->presented = 0;
+            if (!failed) {
+                debugf("dns-01: TXT %s \"%s\" removed", it->name, it->value);
+                continue;
+            }
+            errorf("dns-01: cannot remove the TXT record %s \"%s\": %s", it->name, it->value, why);
+            hintf("remove it by hand from the zone %s", it->zone);
+            ret = -1;
+        }
+    }
+    free(in);
+    return ret;
+}
+
+static int remove_file(struct acme_solver_item *it)
+{
     if (!it->presented)
         return 0;
     it->presented = 0;
-    if (s->o->kind == ACME_SOLVE_DNS) {
-        if (send_txt(s, it, 0, why, sizeof(why)) < 0) {
-            errorf("dns-01: cannot remove the TXT record %s \"%s\": %s", it->name, it->value, why);
-            hintf("remove it by hand from the zone %s", it->zone);
-            return -1;
-        }
-        debugf("dns-01: TXT %s \"%s\" removed", it->name, it->value);
-    } else if (it->path && unlink(it->path) < 0 && errno != ENOENT) {
+    if (it->path && unlink(it->path) < 0 && errno != ENOENT) {
         errorf("http-01: cannot remove \"%s\": %s", it->path, strerror(errno));
         return -1;
     }
@@ -229,8 +285,10 @@ int acme_solver_cleanup(struct acme_solver *s)
 
     net_responder_stop(s->responder);
     s->responder = NULL;
+    if (s->o->kind == ACME_SOLVE_DNS && remove_dns(s) < 0)
+        ret = -1;
     for (size_t i = 0; i < s->n; i++) {
-        if (remove_item(s, &s->items[i]) < 0)
+        if (s->o->kind != ACME_SOLVE_DNS && remove_file(&s->items[i]) < 0)
             ret = -1;
         free(s->items[i].identifier);
         free(s->items[i].token);

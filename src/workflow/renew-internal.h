@@ -29,6 +29,33 @@ int renew_certs_remove_others(struct token_ctx *ctx, const unsigned char *id, CK
 int renew_certs_remove_kept(struct token_ctx *ctx, const unsigned char *id, CK_ULONG id_len,
                             const char *fp);
 
+/* The CKA_ID of every certificate object on a token, read once for a run's
+ * records there: a record whose key id carries at most one certificate has
+ * nothing to repair, and is told so without a search of its own. Ids that
+ * the run changed objects of since are forgotten: those records search. */
+struct renew_cert_index {
+    int active; /* built: renew_index_count answers */
+    struct renew_cert_id {
+        unsigned char id[TOKEN_ID_MAX];
+        CK_ULONG len;
+    } * ids, *changed;
+    size_t n, n_changed;
+};
+
+/* Builds ix for n_records records on ctx's token: one search for every
+ * certificate object, then one read of each one's CKA_ID, unless the token
+ * holds so many more certificates than n_records that a search per record
+ * costs fewer calls (ix stays inactive then). Returns 0, or -1 reported. */
+int renew_index_build(struct token_ctx *ctx, size_t n_records, struct renew_cert_index *ix);
+
+/* How many certificate objects carry id, or -1 when ix cannot tell. */
+long renew_index_count(const struct renew_cert_index *ix, const unsigned char *id, CK_ULONG len);
+
+/* Marks id as changed on the token by this run: ix no longer answers for it. */
+void renew_index_forget(struct renew_cert_index *ix, const unsigned char *id, CK_ULONG len);
+
+void renew_index_free(struct renew_cert_index *ix);
+
 /* Hex text (NULL: empty) as at most TOKEN_ID_MAX bytes. Returns 0 or -1. */
 int renew_hex_id(const char *hex, unsigned char *out, CK_ULONG *len);
 

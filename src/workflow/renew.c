@@ -1,7 +1,9 @@
 /* renew, the run: the records of the state directory, read under its lock;
- * for each token, one module load and one login for all of its records;
- * each record repaired if a run died on it, then renewed when it is due;
- * the deploy hook once at the end (workflow/renew-hook.c). */
+ * for each token, one module load and one login for all of its records, and
+ * one read of its certificates' ids (renew_index_build) instead of a search
+ * per record; each record repaired if a run died on it, then renewed when
+ * it is due; the deploy hook once at the end (workflow/renew-hook.c). A dry
+ * run opens each token the same way but read-only and changes nothing. */
 #include "workflow/renew.h"
 
 #include <dirent.h>
@@ -111,8 +113,9 @@ static void failed(struct renew_item *item, const char *why)
 }
 
 /* One record on its opened token: repair, decide, renew. */
-static void one_record(const struct renew_options *o, struct token_ctx *ctx, struct entry *e,
-                       struct renew_item *item, time_t now)
+static void one_record(const struct renew_options *o, struct token_ctx *ctx,
+                       struct renew_cert_index *ix, struct entry *e, struct renew_item *item,
+                       time_t now)
 {
     struct renew_record *r = &e->r;
     int repaired, due;
@@ -125,7 +128,7 @@ static void one_record(const struct renew_options *o, struct token_ctx *ctx, str
         item->outcome = RENEW_NOT_DUE;
         return;
     }
-    if (renew_repair(ctx, r, &repaired) != EXIT_OK) {
+    if (renew_repair(ctx, ix, r, &repaired) != EXIT_OK) {
         failed(item, msg_last_error());
         return;
     }
@@ -135,56 +138,126 @@ static void one_record(const struct renew_options *o, struct token_ctx *ctx, str
         item->outcome = RENEW_NOT_DUE;
         return;
     }
+    /* The renewal changes the objects of the key's id (and with a
+     * rotation, of the new key's): the index no longer knows them. */
+    renew_index_forget(ix, r->key_id, r->key_id_len);
     if (renew_record_renew(ctx, r, o->rotate_key || r->o.rotate_key, o->timeout, item) != EXIT_OK)
         failed(item, msg_last_error());
     else
         item->outcome = RENEW_RENEWED;
+    renew_index_forget(ix, r->key_id, r->key_id_len);
 }
 
-/* The records of e[first]'s group, on its token opened once. */
+/* Whether the key uri names is on the token (a search, and a read). */
+static int key_found(struct token_ctx *ctx, const char *uri_text, const char *what)
+{
+    P11KitUri *uri = token_uri_parse(uri_text, what);
+    struct token_key key;
+    int found;
+
+    found = uri && token_find_key(ctx, uri, &key) == 0;
+    if (uri)
+        p11_kit_uri_free(uri);
+    return found;
+}
+
+/* renew --dry-run on one record, on its token opened and logged in to but
+ * never changed: what the run would repair, whether it is due, and for one
+ * that is, that its key (by its id) and its account key are there to renew
+ * with. *account: the account key URI found last, checked once per token. */
+static void dry_record(const struct renew_options *o, struct token_ctx *ctx,
+                       struct renew_cert_index *ix, struct entry *e, struct renew_item *item,
+                       time_t now, const char **account)
+{
+    struct renew_record *r = &e->r;
+    CK_ULONG extra = 0;
+    char note[160];
+    int todo = 0, due, exists = 1;
+
+    msg_set_item(r->name);
+    due = renew_is_due(now, r->not_before, r->not_after, o->days, o->force, &item->days_left);
+    if (renew_repair_plan(ctx, ix, r, &todo, &extra) < 0) {
+        failed(item, msg_last_error());
+        return;
+    }
+    if (todo)
+        set_text(&item->note, "an unfinished renewal would be finished first");
+    else if (extra) {
+        snprintf(note, sizeof(note),
+                 "%lu certificate object(s) beside the key that are not the record's would be "
+                 "removed",
+                 (unsigned long)extra);
+        set_text(&item->note, note);
+    }
+    item->outcome = due ? RENEW_WOULD_RENEW : RENEW_NOT_DUE;
+    if (!due)
+        return;
+    if (r->key_id_len ? token_private_key_exists(ctx, r->key_id, r->key_id_len, &exists) < 0
+                      : !key_found(ctx, r->o.key_text, "the record's key")) {
+        failed(item, msg_last_error()); /* the search failed, or no key matches the URI */
+        return;
+    }
+    if (!exists) {
+        errorf("the record's key is not on the token: renewing it would fail");
+        failed(item, msg_last_error());
+        return;
+    }
+    if ((!*account || strcmp(*account, r->o.account_key_text) != 0) &&
+        !key_found(ctx, r->o.account_key_text, "the record's account key")) {
+        failed(item, msg_last_error());
+        return;
+    }
+    *account = r->o.account_key_text;
+}
+
+/* The records of e[first]'s group, on its token opened once; a real run
+ * takes the token's writer lock, a dry run opens it read-only. */
 static void one_token(const struct renew_options *o, struct entry *e, size_t n, size_t first,
                       struct renew_item *items, time_t now)
 {
-    struct token_opening how = {&e[first].r.config, TOKEN_NEEDS_LOGIN | TOKEN_NEEDS_RW};
+    struct token_opening how = {&e[first].r.config,
+                                TOKEN_NEEDS_LOGIN | (o->dry_run ? 0 : TOKEN_NEEDS_RW)};
+    struct renew_cert_index ix;
     struct token_ctx ctx;
+    const char *account = NULL;
     P11KitUri *uri;
+    size_t in_group = 0;
     int opened, lock_fd = -1;
 
     memset(&ctx, 0, sizeof(ctx));
+    memset(&ix, 0, sizeof(ix));
     msg_set_item(e[first].r.name);
     uri = token_uri_parse(e[first].r.token_text, "the record's token URI");
     /* renew writes to the token (imports, keys, removals): it takes its
      * turn with the other writers to that module, as import and keygen do. */
-    if (uri && token_lock(how.config, uri, &lock_fd) < 0) {
+    if (uri && !o->dry_run && token_lock(how.config, uri, &lock_fd) < 0) {
         p11_kit_uri_free(uri);
         uri = NULL;
     }
     opened = uri && token_open_uri(&ctx, &how, uri) == 0;
+    for (size_t i = first; i < n; i++)
+        in_group += e[i].loaded && e[i].selected && !e[i].done && e[i].r.o.import &&
+                    same_group(&e[first].r, &e[i].r);
+    /* Without the index, each record searches for itself. */
+    if (opened && renew_index_build(&ctx, in_group, &ix) < 0)
+        renew_index_free(&ix);
     for (size_t i = first; i < n; i++) {
         if (!e[i].loaded || !e[i].selected || e[i].done || !same_group(&e[first].r, &e[i].r))
             continue;
         e[i].done = 1;
         if (!opened)
             failed(&items[i], msg_last_error());
-        else if (!interrupt_pending())
-            one_record(o, &ctx, &e[i], &items[i], now);
-        else
+        else if (interrupt_pending())
             failed(&items[i], "interrupted");
+        else if (o->dry_run)
+            dry_record(o, &ctx, &ix, &e[i], &items[i], now, &account);
+        else
+            one_record(o, &ctx, &ix, &e[i], &items[i], now);
     }
     msg_set_item(NULL);
+    renew_index_free(&ix);
     token_ctx_free(&ctx);
     token_unlock(lock_fd);
-}
-
-static void dry_run(const struct renew_options *o, struct entry *e, struct renew_item *item,
-                    time_t now)
-{
-    int due =
-        renew_is_due(now, e->r.not_before, e->r.not_after, o->days, o->force, &item->days_left);
-
-    item->outcome = due ? RENEW_WOULD_RENEW : RENEW_NOT_DUE;
-    if (json_object_get(e->r.doc, "unfinished"))
-        set_text(&item->note, "an unfinished renewal would be finished first");
 }
 
 static void describe(struct entry *e, struct renew_item *item)
@@ -252,10 +325,7 @@ static int run(const struct renew_options *o, const char *dir, char **paths, siz
     for (size_t i = 0; i < n; i++) {
         if (!e[i].loaded || !e[i].selected || e[i].done)
             continue;
-        if (o->dry_run)
-            dry_run(o, &e[i], &rep->items[i], now);
-        else
-            one_token(o, e, n, i, rep->items, now);
+        one_token(o, e, n, i, rep->items, now);
         e[i].done = 1;
     }
     if (lock >= 0)

@@ -109,11 +109,22 @@ time_t renew_parse_time(const char *text);
 
 /* ---- on the token (workflow/renew-replace.c) ---- */
 
+struct renew_cert_index;
+
 /* Finishes what a run that died left of r's renewal (an unfinished new key
  * pair removed, the files written, the old pair or certificates removed),
  * so that exactly one certificate object carries the key's id. *repaired
- * says whether anything was done. Returns the exit status. */
-int renew_repair(struct token_ctx *ctx, struct renew_record *r, int *repaired);
+ * says whether anything was done. ix (NULL: none) spares the search when it
+ * knows the key id carries at most one certificate. Returns the exit
+ * status. */
+int renew_repair(struct token_ctx *ctx, struct renew_cert_index *ix, struct renew_record *r,
+                 int *repaired);
+
+/* What renew_repair would do to r, with nothing changed (renew --dry-run):
+ * *todo gets 1 when r has an unfinished renewal, *extra the certificate
+ * objects beside r's key that it would remove. Returns 0, or -1 reported. */
+int renew_repair_plan(struct token_ctx *ctx, struct renew_cert_index *ix,
+                      const struct renew_record *r, int *todo, CK_ULONG *extra);
 
 /* Renews r on ctx's token: a new key pair first when rotate, the order
  * (acme_order_certificate), the certificate imported and read back, the

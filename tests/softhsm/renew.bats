@@ -201,6 +201,69 @@ snapshot() {
     [ ! -e "$BATS_TEST_TMPDIR/hook-ran" ]
 }
 
+@test "renew --dry-run: checks the token: a due record whose key is gone fails, nothing changed" {
+    issue k-lost lost
+    issue k-stays stays
+    id=$(key_ids k-lost)
+    pkcs11_tool_on "$TOKEN_LABEL" --login --pin "$(user_pin)" --delete-object --type privkey \
+        --id "$id" >/dev/null
+    before=$(snapshot times)
+    run --separate-stderr p11cert renew --state-dir "$STATE" --days 11 --dry-run
+    echo "$output"
+    echo "$stderr"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "lost.acme.test: failed: the record's key is not on the token: renewing it would fail" ]
+    [ "${lines[1]}" = "stays.acme.test: would renew (9 days left)" ]
+    diff <(snapshot times) <(echo "$before")
+    # Not due, its key is not looked for: the dry run says what the run would do.
+    run --separate-stderr p11cert renew --state-dir "$STATE" --dry-run
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "lost.acme.test: not due (9 days left)" ]
+}
+
+# On the token "other", which holds nothing else: the run reads the ids of
+# its certificates once (workflow/renew-repair.c's index) instead of a
+# search per record.
+@test "renew: one read of the certificates for all records; a second certificate beside a key is found, said by --dry-run, removed by the run" {
+    local acct="pkcs11:token=other;object=acct-o" n
+    for n in acct-o:ec:p256 k-o1:ec:p256 k-o2:ec:p256; do
+        p11cert_pin -q keygen pkcs11:token=other --label "${n%%:*}" --type "${n#*:}" >/dev/null
+    done
+    p11cert_pin -q acme account --account-key "$acct" --directory "$MAIN_DIRECTORY" \
+        --ca-bundle "$MAIN_CA" --agree-tos --email ops@example.com >/dev/null
+    for n in o1 o2; do
+        p11cert_pin -q acme issue --directory "$MAIN_DIRECTORY" --ca-bundle "$MAIN_CA" \
+            --trust "$ROOT0" --state-dir "$STATE" --account-key "$acct" \
+            --key "pkcs11:token=other;object=k-$n" --domain "$n.acme.test" \
+            --dns-server "$KNOT_SERVER" --tsig-key "file:$TSIG_FILE" --import --out "$n.pem" \
+            --chain-out "$n.chain" >/dev/null
+    done
+    export SPY_DIR=$BATS_TEST_TMPDIR/spy
+    spy_count p11cert renew --state-dir "$STATE" >/dev/null
+    [ "$(grep -c 'not due' "$SPY_DIR/out")" -eq 2 ]
+    # One search: every certificate object, listed once; none per record.
+    [ "$(grep -c ': C_FindObjectsInit$' "$SPY_DIR/spy.log")" -eq 1 ]
+    # A second certificate object with o1's key id (o2's certificate, DER).
+    id=$(key_ids k-o1 other)
+    openssl x509 -in o2.pem -outform DER -out o2.der
+    pkcs11_tool_on other --login --pin "$(user_pin)" --write-object o2.der --type cert \
+        --id "$id" --label stray >/dev/null
+    [ "$(cert_serials "$id" other | wc -l)" -eq 2 ]
+    run --separate-stderr p11cert --json renew --state-dir "$STATE" --dry-run
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(jq -r '.records[] | select(.name == "o1.acme.test") | .note' <<<"$output")" = \
+        "1 certificate object(s) beside the key that are not the record's would be removed" ]
+    [ "$(jq -r '.records[] | select(.name == "o2.acme.test") | .note' <<<"$output")" = null ]
+    [ "$(cert_serials "$id" other | wc -l)" -eq 2 ]
+    run --separate-stderr p11cert renew --state-dir "$STATE"
+    echo "$output"
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    [ "$(cert_serials "$id" other)" = "$(serial_upper o1.pem)" ]
+    [ "$(cert_serials "$(key_ids k-o2 other)" other)" = "$(serial_upper o2.pem)" ]
+}
+
 @test "renew --rotate-key: a new key id; the old pair and its certificate go only after success" {
     issue k-rot rot
     old_id=$(key_ids k-rot)

@@ -1,6 +1,7 @@
 /* Unit tests of renew's pure parts: when a certificate is due (a third of
  * its lifetime, --days, --force), RFC 3339 times, and renewal records read
- * back, malformed ones named by what is wrong. The renewals themselves are
+ * back, malformed ones named by what is wrong, and the index of certificate
+ * ids a run reads once per token (counts, forgotten ids). The renewals themselves are
  * tested end to end against pebble (tests/softhsm/renew.bats). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "workflow/renew-internal.h"
 #include "workflow/renew.h"
 
 #define DAY 86400
@@ -163,12 +165,49 @@ static void test_record_bad(void **state)
     assert_refused("pin_source", "\"1234\"", "not a secret source");
 }
 
+/* An index as renew_index_build leaves it: ids sorted by length, then bytes. */
+static void test_index_count(void **state)
+{
+    struct renew_cert_id ids[] = {
+        {{0x01, 0x01}, 2},
+        {{0x01, 0x02, 0x03}, 3},
+        {{0x01, 0x02, 0x03}, 3},
+        {{0x02, 0x00, 0x00}, 3},
+    };
+    struct renew_cert_index ix = {1, NULL, NULL, 0, 0};
+    const unsigned char a[] = {0x01, 0x02, 0x03}, b[] = {0x01, 0x01}, c[] = {0x02, 0x00, 0x00},
+                        none[] = {0x02, 0x02}, big[TOKEN_ID_MAX + 1] = {0};
+
+    (void)state;
+    ix.ids = malloc(sizeof(ids));
+    assert_non_null(ix.ids);
+    memcpy(ix.ids, ids, sizeof(ids));
+    ix.n = 4;
+    assert_int_equal(renew_index_count(&ix, a, 3), 2);
+    assert_int_equal(renew_index_count(&ix, b, 2), 1);
+    assert_int_equal(renew_index_count(&ix, c, 3), 1);
+    assert_int_equal(renew_index_count(&ix, none, 2), 0);
+    /* A prefix is another id. */
+    assert_int_equal(renew_index_count(&ix, a, 2), 0);
+    assert_int_equal(renew_index_count(&ix, big, sizeof(big)), -1);
+    assert_int_equal(renew_index_count(NULL, a, 3), -1);
+    /* Forgotten: the index no longer answers for that id, still for others. */
+    renew_index_forget(&ix, a, 3);
+    assert_int_equal(renew_index_count(&ix, a, 3), -1);
+    assert_int_equal(renew_index_count(&ix, b, 2), 1);
+    ix.active = 0;
+    assert_int_equal(renew_index_count(&ix, b, 2), -1);
+    ix.active = 1;
+    renew_index_free(&ix);
+    assert_int_equal(renew_index_count(&ix, b, 2), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_due_third),  cmocka_unit_test(test_due_days_force),
         cmocka_unit_test(test_parse_time), cmocka_unit_test(test_record_good),
-        cmocka_unit_test(test_record_bad),
+        cmocka_unit_test(test_record_bad), cmocka_unit_test(test_index_count),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
