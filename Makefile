@@ -18,7 +18,7 @@ CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 HARDEN  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CFLAGS  ?= -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(CFLAGS) \
              -DP11CERT_ENDPOINTS='"$(DATADIR)/endpoints"' -DP11CERT_TOKENS='"$(DATADIR)/tokens"' \
              $$(pkg-config --cflags $(PKGS)) -Isrc -MMD -MP
 LIBS     = $$(pkg-config --libs $(PKGS))
