@@ -110,8 +110,8 @@ int token_open_slot(struct token_ctx *ctx, const struct token_config *config,
 
 CK_RV token_open_session(struct token_ctx *ctx, CK_SESSION_HANDLE *session)
 {
-    CK_RV rv = ctx->slot.module->fn->C_OpenSession(ctx->slot.id, CKF_SERIAL_SESSION, NULL, NULL,
-                                                   session);
+    CK_RV rv =
+        ctx->slot.module->fn->C_OpenSession(ctx->slot.id, CKF_SERIAL_SESSION, NULL, NULL, session);
 
     if (rv != CKR_OK)
         *session = CK_INVALID_HANDLE;

@@ -56,8 +56,8 @@ int token_mechanism_key_sizes(struct token_ctx *ctx, CK_MECHANISM_TYPE mech, CK_
 }
 
 int token_sign(struct token_ctx *ctx, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key,
-               CK_MECHANISM *mech, const unsigned char *data, CK_ULONG data_len,
-               unsigned char *sig, CK_ULONG *sig_len)
+               CK_MECHANISM *mech, const unsigned char *data, CK_ULONG data_len, unsigned char *sig,
+               CK_ULONG *sig_len)
 {
     CK_FUNCTION_LIST *fn = ctx->slot.module->fn;
     CK_RV rv;

@@ -336,8 +336,8 @@ int token_mechanism_key_sizes(struct token_ctx *ctx, CK_MECHANISM_TYPE mech, CK_
  * sessions may run at once on different threads (the module was
  * initialized with CKF_OS_LOCKING_OK). */
 int token_sign(struct token_ctx *ctx, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key,
-               CK_MECHANISM *mech, const unsigned char *data, CK_ULONG data_len,
-               unsigned char *sig, CK_ULONG *sig_len);
+               CK_MECHANISM *mech, const unsigned char *data, CK_ULONG data_len, unsigned char *sig,
+               CK_ULONG *sig_len);
 
 struct token_keygen {
     CK_KEY_TYPE type;               /* CKK_RSA, CKK_EC or CKK_EC_EDWARDS */

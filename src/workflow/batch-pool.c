@@ -106,12 +106,14 @@ struct batch_pool *batch_pool_start(struct token_ctx *ctx, unsigned workers)
         pool->n_workers++;
     }
     if (pool->n_workers == 0) {
-        warnf("signing on one session only: no other could be used (%s)", why);
+        warnf("--jobs %u: the token gave no signing session (%s): signing on the one session",
+              workers, why);
         batch_pool_stop(pool);
         return NULL;
     }
     if (pool->n_workers < workers)
-        warnf("signing on %u sessions, not %u: %s", pool->n_workers, workers, why);
+        warnf("--jobs %u: the token gave only %u of %u signing sessions (%s)", workers,
+              pool->n_workers, workers, why);
     return pool;
 }
 

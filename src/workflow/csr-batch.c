@@ -41,11 +41,11 @@ struct batch {
     struct csr_batch_result *result;
     struct batch_keys keys;
     struct outfile_batch files;
-    struct batch_pool *pool;    /* with --jobs N, once the token is open */
-    int pool_tried;             /* start_pool was called */
-    struct batch_line *window;  /* BATCH_WINDOW lines, with the pool */
-    size_t first, n_in_window;  /* the oldest line of the window, how many */
-    size_t line;                /* the line being read, from 1 */
+    struct batch_pool *pool;   /* with --jobs N, once the token is open */
+    int pool_tried;            /* start_pool was called */
+    struct batch_line *window; /* BATCH_WINDOW lines, with the pool */
+    size_t first, n_in_window; /* the oldest line of the window, how many */
+    size_t line;               /* the line being read, from 1 */
 };
 
 static void record_failure(void *arg, size_t line, const char *why)
@@ -63,8 +63,8 @@ static void publish(struct batch *b)
 }
 
 /* The request of one line, built for the key's cached signer, into job. */
-static int build_request(struct batch *b, const struct sign_request *req,
-                         struct sign_job *names, struct batch_job *job)
+static int build_request(struct batch *b, const struct sign_request *req, struct sign_job *names,
+                         struct batch_job *job)
 {
     struct batch_key *k;
     struct signer *signer;
@@ -134,8 +134,8 @@ static void finish_line(struct batch *b, struct batch_line *l)
     ok = l->job.data != NULL;
     if (ok) {
         len = BIO_get_mem_data(l->job.data, &bytes);
-        ok = outfile_batch_add(&b->files, l->out, b->opts->force, 0644, bytes, (size_t)len,
-                               l->item, l->line) == 0;
+        ok = outfile_batch_add(&b->files, l->out, b->opts->force, 0644, bytes, (size_t)len, l->item,
+                               l->line) == 0;
     }
     if (!ok) {
         char why[512];
@@ -234,8 +234,7 @@ static void start_pool(struct batch *b)
         b->window = NULL;
         return;
     }
-    debugf("signing on %u sessions, each with a thread of its own",
-           batch_pool_workers(b->pool));
+    debugf("signing on %u sessions, each with a thread of its own", batch_pool_workers(b->pool));
 }
 
 /* A batch line is a small JSON object: anything longer is not a batch file
