@@ -25,8 +25,11 @@ struct batch_pool {
     struct token_ctx *ctx;
     pthread_mutex_t lock;
     pthread_cond_t queued;   /* a job was queued, or the pool is stopping */
-    pthread_cond_t finished; /* a job is done */
+    pthread_cond_t finished; /* the awaited job is done */
     struct batch_job *head, *tail;
+    /* The job batch_pool_wait waits for: only its end wakes the main
+     * thread (a wake-up for every job cost a context switch a request). */
+    struct batch_job *awaited;
     int stopping;
     struct batch_worker workers[BATCH_JOBS_MAX];
     unsigned n_workers; /* started */
@@ -67,7 +70,8 @@ static void *work(void *arg)
 
         pthread_mutex_lock(&pool->lock);
         job->done = 1;
-        pthread_cond_broadcast(&pool->finished);
+        if (pool->awaited == job)
+            pthread_cond_signal(&pool->finished);
     }
     pthread_mutex_unlock(&pool->lock);
     return NULL;
@@ -149,8 +153,10 @@ int batch_pool_done(struct batch_pool *pool, struct batch_job *job)
 void batch_pool_wait(struct batch_pool *pool, struct batch_job *job)
 {
     pthread_mutex_lock(&pool->lock);
+    pool->awaited = job;
     while (!job->done)
         pthread_cond_wait(&pool->finished, &pool->lock);
+    pool->awaited = NULL;
     pthread_mutex_unlock(&pool->lock);
 }
 

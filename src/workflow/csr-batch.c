@@ -195,6 +195,18 @@ static void finish_oldest(struct batch *b)
     b->n_in_window--;
 }
 
+/* Finishes the oldest lines of the window as long as they are done. */
+static void finish_done(struct batch *b)
+{
+    while (b->n_in_window > 0) {
+        struct batch_line *l = &b->window[b->first];
+
+        if (l->submitted && !batch_pool_done(b->pool, &l->job))
+            break;
+        finish_oldest(b);
+    }
+}
+
 /* A line with the pool: prepared here with its messages captured, signed
  * by a worker, finished later in order; the lines whose signing is done
  * are finished now. */
@@ -202,8 +214,20 @@ static void queue_line(struct batch *b, const char *text)
 {
     struct batch_line *l;
 
-    if (b->n_in_window == BATCH_WINDOW)
-        finish_oldest(b);
+    if (b->n_in_window == BATCH_WINDOW) {
+        /* The workers are behind: wait until about a quarter of the window
+         * is signed, then finish what is done, rather than wake for each. */
+        for (size_t i = BATCH_WINDOW / 4; i-- > 0;) {
+            l = &b->window[(b->first + i) % BATCH_WINDOW];
+            if (l->submitted) {
+                batch_pool_wait(b->pool, &l->job);
+                break;
+            }
+        }
+        finish_done(b);
+        if (b->n_in_window == BATCH_WINDOW)
+            finish_oldest(b); /* its signing is not done yet: wait for it */
+    }
     l = &b->window[(b->first + b->n_in_window++) % BATCH_WINDOW];
     line_start(l, b->line);
     msg_capture_start(&l->msgs);
@@ -212,12 +236,7 @@ static void queue_line(struct batch *b, const char *text)
         l->submitted = 1;
     }
     msg_capture_stop();
-    while (b->n_in_window > 0) {
-        l = &b->window[b->first];
-        if (l->submitted && !batch_pool_done(b->pool, &l->job))
-            break;
-        finish_oldest(b);
-    }
+    finish_done(b);
 }
 
 /* With --jobs N, once the token is open: the workers and the window. With

@@ -12,7 +12,7 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
     setup_token jobs
-    export SHIM=$P11CERT_BUILD/tests/p11-fault.so
+    export SHIM=${P11CERT_BUILD:-$P11CERT_SRC/build}/tests/p11-fault.so
     [ -e "$SHIM" ] || {
         echo "build the test modules first (make check builds them)" >&2
         return 1
@@ -46,12 +46,15 @@ mixed_key() {
 }
 
 # run_in DIR ARGS...: p11cert csr --batch ../batch.jsonl ARGS... from DIR/,
-# stdout in DIR/stdout, stderr in DIR/stderr, the status in DIR/status.
+# stdout in DIR/stdout, stderr in DIR/stderr, the status in DIR/status (124
+# when it did not end within 120 s).
 run_in() {
     local dir=$1 status=0
     shift
     mkdir -p "$dir/out"
-    (cd "$dir" && p11cert_pin csr --batch ../batch.jsonl "$@" >stdout 2>stderr) || status=$?
+    # A batch that hangs (a line waiting for a job that is gone) fails here.
+    (cd "$dir" && timeout 120 p11cert --pin-source "file:$PIN_FILE" csr --batch ../batch.jsonl \
+        "$@" >stdout 2>stderr) || status=$?
     echo "$status" >"$dir/status"
 }
 
@@ -235,4 +238,28 @@ run_in() {
     [ ! -e out ]
     run p11cert csr --help
     [[ "$output" == *"--jobs N"* ]]
+}
+
+@test "jobs: 400 requests, more than the lines kept in flight: --jobs 4 writes the same bytes as --jobs 1" {
+    local i j
+    # RSA PKCS #1 v1.5 signatures are deterministic: byte for byte the same.
+    for i in $(seq 1 400); do batch_line rsa "$i"; done >batch.jsonl
+    run_in j1 --jobs 1
+    # With --jobs 4 the worker that makes the second signature (line 2's,
+    # or so) is held for a second after it: the others go on, the lines
+    # signed after it must wait for it to be finished, never take its place.
+    P11FAULT_MODULE=$SOFTHSM_MODULE P11FAULT_CALL=C_Sign P11FAULT_NTH=2 P11FAULT_ACTION=sleep \
+        P11FAULT_SECONDS=1 run_in j4 --module "$SHIM" --jobs 4
+    for j in 1 4; do
+        cat "j$j/stderr"
+        [ "$(cat "j$j/status")" -eq 0 ]
+        [ "$(cat "j$j/stdout")" = "$(printf 'requests: 400\nwritten: 400\nfailed: 0')" ]
+    done
+    [ "$(ls -A j4/out | wc -l)" -eq 400 ]
+    diff -r j1/out j4/out
+    for i in 1 127 128 129 256 400; do
+        verify_req "j4/out/$i.csr"
+        [ "$(openssl req -in "j4/out/$i.csr" -noout -subject -nameopt RFC2253)" = \
+            "subject=CN=h$i.example,O=Jobs" ]
+    done
 }
