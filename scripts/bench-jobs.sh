@@ -45,7 +45,10 @@ for p in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libso
 done
 [ -n "$SOFTHSM" ] || die "SoftHSM2 module not found"
 
-rm -rf "$WORK"
+# The last run's files are removed only at the end of this one: ext4 makes
+# the creation of files right after many deletions slow (see batch_run).
+rm -rf "$WORK.old"
+[ -e "$WORK" ] && mv "$WORK" "$WORK.old"
 mkdir -p "$WORK/bin"
 # Copies: a rebuild during the run must not change what is measured.
 cp "$BUILD/p11cert" "$BUILD/bench/raw-sign" "$WORK/bin/"
@@ -164,4 +167,5 @@ When it does not grow with N, neither can the batch. With $(nproc) CPUs no N abo
 can add CPU time, and the other work on this shared machine takes some of it:
 the load average above says how much.
 EOF
+rm -rf "$WORK.old"
 note "done (logs and the token in $WORK)"

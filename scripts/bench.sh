@@ -14,7 +14,8 @@
 #  - csr --batch on 1,000 requests against the token's raw C_Sign rate
 #    (bench/raw-sign.c);
 #  - chain on pools of 2,500, 5,000 and 10,000 certificates (bench/cert-pool.c)
-#    against `openssl verify -untrusted POOL -CAfile ROOT LEAF`.
+#    against `openssl verify -untrusted POOL -CAfile ROOT LEAF`;
+#  - csr --batch --jobs N against raw-sign over N sessions (scripts/bench-jobs.sh).
 set -euo pipefail
 
 if [ "$#" -ne 1 ] || [ ! -d "$1" ]; then
@@ -401,6 +402,7 @@ calls_row() { # OP TOOL NAME
         cat "$SRC/bench/NOTES.md"
     fi
 } >"$OUT_MD"
+"$SRC/scripts/bench-jobs.sh" "$BUILD" "$WORK/jobs" >>"$OUT_MD" # its own section: --jobs N
 
 cat "$OUT_MD"
 note "wrote $OUT_MD (logs and tokens in $WORK)"
