@@ -30,7 +30,6 @@ struct batch_line {
     char item[48];           /* "line N", the prefix of its messages */
     json_t *doc;             /* the parsed line: out points into it */
     const char *out;         /* where the request goes */
-    int prepared;            /* a request was built and given to job */
     int submitted;           /* job is with the pool */
     struct batch_job job;    /* the signing */
     struct msg_capture msgs; /* what preparing it said, with --jobs */
@@ -109,7 +108,6 @@ static int prepare_line(struct batch *b, const char *text, struct batch_line *l)
         outfile_check(req.out, req.force) < 0 || build_request(b, &req, &names, &l->job) < 0)
         goto cleanup;
     l->out = req.out;
-    l->prepared = 1;
     ret = 0;
 cleanup:
     sign_job_close(&names);
