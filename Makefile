@@ -18,7 +18,7 @@ CC      ?= cc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 HARDEN  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CFLAGS  ?= -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(CFLAGS) \
              -DP11CERT_ENDPOINTS='"$(DATADIR)/endpoints"' -DP11CERT_TOKENS='"$(DATADIR)/tokens"' \
              $$(pkg-config --cflags $(PKGS)) -Isrc -MMD -MP
 LIBS     = $$(pkg-config --libs $(PKGS))
@@ -37,7 +37,7 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 MODULE_SRCS := $(sort $(wildcard tests/helpers/modules/*.c))
 MODULE_LIBS := $(MODULE_SRCS:tests/helpers/modules/%.c=$(BUILD)/tests/%.so)
 
-.PHONY: all deps check unit e2e demo install uninstall check-style format clean sanitize fuzz
+.PHONY: all deps check unit e2e demo install uninstall check-style format clean sanitize tsan fuzz
 
 all: $(BUILD)/p11cert
 
@@ -103,6 +103,21 @@ sanitize: deps
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=$(CURDIR)/build-sanitize/sanitizer-logs/ubsan \
 	    scripts/run-tests.sh build-sanitize
 
+# csr --batch --jobs N under ThreadSanitizer (gcc), in build-tsan/: the tests
+# that run threads (tests/softhsm/batch-jobs.bats, or T=...). Like sanitize,
+# every report under build-tsan/sanitizer-logs/ counts as a failure; races
+# outside p11cert are suppressed in tests/sanitize/tsan.supp, each with why.
+# The libraries (OpenSSL, SoftHSM2, p11-kit) are not instrumented: TSan sees
+# p11cert's own memory and the pthread calls, not races inside them.
+TSAN_CFLAGS := -g -O1 -fsanitize=thread -fno-omit-frame-pointer -U_FORTIFY_SOURCE
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build-tsan CFLAGS="$(TSAN_CFLAGS)" \
+	    build-tsan/p11cert unit-bins
+	@rm -rf build-tsan/sanitizer-logs && mkdir -p build-tsan/sanitizer-logs
+	@P11CERT_SANITIZER_LOGS=$(CURDIR)/build-tsan/sanitizer-logs \
+	    TSAN_OPTIONS=exitcode=86:report_signal_unsafe=0:suppressions=$(CURDIR)/tests/sanitize/tsan.supp:log_path=$(CURDIR)/build-tsan/sanitizer-logs/tsan \
+	    scripts/run-tests.sh build-tsan $(or $(T),tests/softhsm/batch-jobs.bats)
+
 # What `check` builds besides p11cert, for a BUILD given on the command line.
 unit-bins: $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS)
 
@@ -139,7 +154,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 # PKCS#11 modules of the benchmark (a per-call delay): built as the test modules are.
 BENCH_MODULE_SRCS := $(sort $(wildcard bench/modules/*.c))
 BENCH_MODULES := $(BENCH_MODULE_SRCS:bench/modules/%.c=$(BUILD)/bench/%.so)
-.PHONY: bench
+.PHONY: bench bench-jobs
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
@@ -154,6 +169,12 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(BUILD)/tests/p11-fill $(BENCH_BINS) \
 	    $(BENCH_MODULES)
 	@scripts/bench.sh $(BUILD)
+
+# Only csr --batch --jobs N against the raw rate over N sessions (a part of
+# bench): its markdown section on stdout.
+bench-jobs: deps
+	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(BUILD)/bench/raw-sign
+	@scripts/bench-jobs.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/p11cert
@@ -192,6 +213,6 @@ format:
 	clang-format -i $(STYLE_FILES)
 
 clean:
-	rm -rf $(BUILD) build-sanitize
+	rm -rf $(BUILD) build-sanitize build-tsan
 
 -include $(OBJS:.o=.d)

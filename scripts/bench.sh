@@ -19,6 +19,7 @@
 #    times on a token with a delay per call (bench/modules/p11-latency.c),
 #    acme issue against lego on pebble + knotd, renew on a token with 1,000
 #    certificates and records (bench/renew-fleet.c).
+#  - csr --batch --jobs N against raw-sign over N sessions (scripts/bench-jobs.sh).
 # Every server it starts is stopped by its pid when it ends, also on failure.
 set -euo pipefail
 
@@ -316,6 +317,9 @@ calls_row() { # OP TOOL NAME
     fi
 }
 
+# csr --batch --jobs N against the raw rate over N sessions: its own section.
+"$SRC/scripts/bench-jobs.sh" "$BUILD" "$WORK/jobs" >"$WORK/jobs.md"
+
 {
     echo "# p11cert benchmarks"
     echo
@@ -415,6 +419,8 @@ calls_row() { # OP TOOL NAME
     latency_report
     issuance_report
     renew_report
+    cat "$WORK/jobs.md"
+    echo
     echo "## Targets (issue 5)"
     echo
     echo "| target | measured | |"
@@ -431,6 +437,7 @@ calls_row() { # OP TOOL NAME
     echo "| target | measured | |"
     echo "| --- | --- | --- |"
     targets_real_rows
+    cat "$WORK/jobs/targets.md"
     if [ -f "$SRC/bench/NOTES.md" ]; then
         echo
         cat "$SRC/bench/NOTES.md"

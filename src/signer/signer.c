@@ -247,6 +247,7 @@ int signer_sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, 
     CK_KEY_TYPE type = s->key->pubkey.type;
     const unsigned char *data = tbs;
     CK_ULONG data_len = (CK_ULONG)tbs_len;
+    CK_SESSION_HANDLE session;
 
     *sig_len = SIGNATURE_MAX;
     if (s->md && !EVP_Digest(tbs, tbs_len, hash, &hash_len, s->md, NULL)) {
@@ -272,7 +273,8 @@ int signer_sign_tbs(struct signer *s, const unsigned char *tbs, size_t tbs_len, 
             data_len = input_len;
         }
     }
-    if (token_sign(s->ctx, s->key->priv, &mech, data, data_len, sig, sig_len) < 0)
+    session = s->session != CK_INVALID_HANDLE ? s->session : s->ctx->session;
+    if (token_sign(s->ctx, session, s->key->priv, &mech, data, data_len, sig, sig_len) < 0)
         return -1;
     if (type == CKK_EC && der_ecdsa && signer_ecdsa_to_der(sig, sig_len) < 0) {
         errorf("the token's ECDSA signature is not r and s of equal length (%lu bytes)",

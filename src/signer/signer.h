@@ -24,6 +24,11 @@ struct signer {
     int pss;           /* RSASSA-PSS instead of PKCS #1 v1.5 */
     int hashed;        /* the token hashes: a hashed mechanism over the whole TBS */
     X509_ALGOR *algor; /* the AlgorithmIdentifier the signature carries */
+    /* Where it signs: CK_INVALID_HANDLE (as signer_init leaves it) for
+     * ctx's session. A copy of the struct with another session (from
+     * token_open_session) signs on another thread; the copy owns nothing
+     * and is never freed. */
+    CK_SESSION_HANDLE session;
 };
 
 /* hash: "sha256", "sha384", "sha512" (NULL: sha256). pss needs an RSA key

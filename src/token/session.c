@@ -108,6 +108,27 @@ int token_open_slot(struct token_ctx *ctx, const struct token_config *config,
     return 0;
 }
 
+CK_RV token_open_session(struct token_ctx *ctx, CK_SESSION_HANDLE *session)
+{
+    CK_RV rv =
+        ctx->slot.module->fn->C_OpenSession(ctx->slot.id, CKF_SERIAL_SESSION, NULL, NULL, session);
+
+    if (rv != CKR_OK)
+        *session = CK_INVALID_HANDLE;
+    return rv;
+}
+
+void token_close_session(struct token_ctx *ctx, CK_SESSION_HANDLE session)
+{
+    CK_RV rv;
+
+    if (session == CK_INVALID_HANDLE)
+        return;
+    rv = ctx->slot.module->fn->C_CloseSession(session);
+    if (rv != CKR_OK)
+        debugf("C_CloseSession: %s", token_rv_name(rv));
+}
+
 void token_session_lost(struct token_ctx *ctx)
 {
     ctx->session = CK_INVALID_HANDLE;

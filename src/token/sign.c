@@ -55,13 +55,14 @@ int token_mechanism_key_sizes(struct token_ctx *ctx, CK_MECHANISM_TYPE mech, CK_
     return info.ulMaxKeySize != 0;
 }
 
-int token_sign(struct token_ctx *ctx, CK_OBJECT_HANDLE key, CK_MECHANISM *mech,
-               const unsigned char *data, CK_ULONG data_len, unsigned char *sig, CK_ULONG *sig_len)
+int token_sign(struct token_ctx *ctx, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key,
+               CK_MECHANISM *mech, const unsigned char *data, CK_ULONG data_len, unsigned char *sig,
+               CK_ULONG *sig_len)
 {
     CK_FUNCTION_LIST *fn = ctx->slot.module->fn;
     CK_RV rv;
 
-    rv = fn->C_SignInit(ctx->session, mech, key);
+    rv = fn->C_SignInit(session, mech, key);
     if (rv == CKR_MECHANISM_INVALID) {
         errorf("cannot sign: the mechanism is not supported by this token (%s)", token_rv_name(rv));
         return -1;
@@ -70,7 +71,7 @@ int token_sign(struct token_ctx *ctx, CK_OBJECT_HANDLE key, CK_MECHANISM *mech,
         errorf("cannot sign: C_SignInit: %s", token_rv_name(rv));
         return -1;
     }
-    rv = fn->C_Sign(ctx->session, (CK_BYTE *)data, data_len, sig, sig_len);
+    rv = fn->C_Sign(session, (CK_BYTE *)data, data_len, sig, sig_len);
     if (rv != CKR_OK) {
         errorf("cannot sign: C_Sign: %s", token_rv_name(rv));
         return -1;

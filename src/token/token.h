@@ -103,6 +103,14 @@ int token_open_uri(struct token_ctx *ctx, const struct token_opening *how, P11Ki
 int token_open_slot(struct token_ctx *ctx, const struct token_config *config,
                     const struct token_slot *slot, unsigned needs);
 
+/* One more read-only session on ctx's opened token, for a thread of its
+ * own (a session is used by one thread at a time). The login is the
+ * token's, not the session's: it is logged in when ctx is. Returns the
+ * module's answer and reports nothing: whether a refusal is an error is
+ * the caller's to say. */
+CK_RV token_open_session(struct token_ctx *ctx, CK_SESSION_HANDLE *session);
+void token_close_session(struct token_ctx *ctx, CK_SESSION_HANDLE session);
+
 /* Another user of the same module instance (libp11) closed every session
  * of the slot, ours included: forget it, so that nothing uses or closes
  * it again. */
@@ -322,10 +330,14 @@ int token_has_mechanism(struct token_ctx *ctx, CK_MECHANISM_TYPE mech);
 int token_mechanism_key_sizes(struct token_ctx *ctx, CK_MECHANISM_TYPE mech, CK_ULONG *min,
                               CK_ULONG *max);
 
-/* C_SignInit + C_Sign, the output buffer sized up front so no length query
- * is made. *sig_len is the buffer size in, the signature's length out. */
-int token_sign(struct token_ctx *ctx, CK_OBJECT_HANDLE key, CK_MECHANISM *mech,
-               const unsigned char *data, CK_ULONG data_len, unsigned char *sig, CK_ULONG *sig_len);
+/* C_SignInit + C_Sign on session (ctx's own, or one of token_open_session),
+ * the output buffer sized up front so no length query is made. *sig_len is
+ * the buffer size in, the signature's length out. Calls on different
+ * sessions may run at once on different threads (the module was
+ * initialized with CKF_OS_LOCKING_OK). */
+int token_sign(struct token_ctx *ctx, CK_SESSION_HANDLE session, CK_OBJECT_HANDLE key,
+               CK_MECHANISM *mech, const unsigned char *data, CK_ULONG data_len, unsigned char *sig,
+               CK_ULONG *sig_len);
 
 struct token_keygen {
     CK_KEY_TYPE type;               /* CKK_RSA, CKK_EC or CKK_EC_EDWARDS */

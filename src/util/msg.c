@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 
 #include "util/text.h"
+
+#define MSG_LINE_MAX 2048
 
 static struct {
     const char *command;
@@ -29,19 +32,36 @@ void msg_set_item(const char *item)
     msg.last_error[0] = '\0';
 }
 
+/* The capture the calling thread's messages go into, if any: per thread,
+ * so that a worker's messages never reach stderr out of order. */
+static _Thread_local struct msg_capture *capturing;
+
 const char *msg_last_error(void)
 {
-    return msg.last_error;
+    return capturing ? capturing->last_error : msg.last_error;
+}
+
+static const char *tag_of(char kind)
+{
+    switch (kind) {
+    case 'h':
+        return "hint: ";
+    case 'w':
+        return "warning: ";
+    case 'd':
+        return "debug: ";
+    default:
+        return NULL; /* errors and notes have no tag */
+    }
 }
 
 /* One line on stderr. What it says may quote a file name, a label or a
  * certificate field: terminal controls in them are escaped (util/text.h). */
-__attribute__((format(printf, 2, 0))) static void vmessage(const char *tag, const char *fmt,
-                                                           va_list ap)
+static void emit(char kind, const char *line)
 {
-    char line[2048], shown[4 * sizeof(line) + 1];
+    char shown[4 * MSG_LINE_MAX + 1];
+    const char *tag = tag_of(kind);
 
-    vsnprintf(line, sizeof(line), fmt, ap);
     fputs("p11cert: ", stderr);
     if (msg.command)
         fprintf(stderr, "%s: ", msg.command);
@@ -53,15 +73,69 @@ __attribute__((format(printf, 2, 0))) static void vmessage(const char *tag, cons
     fputc('\n', stderr);
 }
 
+static void capture_add(struct msg_capture *c, char kind, const char *line)
+{
+    size_t n = strlen(line);
+
+    if (c->len + n + 2 > sizeof(c->text)) {
+        c->truncated = 1;
+        return;
+    }
+    c->text[c->len] = kind;
+    memcpy(c->text + c->len + 1, line, n + 1);
+    c->len += n + 2;
+}
+
+__attribute__((format(printf, 2, 0))) static void vmessage(char kind, const char *fmt, va_list ap)
+{
+    char line[MSG_LINE_MAX];
+
+    vsnprintf(line, sizeof(line), fmt, ap);
+    if (capturing)
+        capture_add(capturing, kind, line);
+    else
+        emit(kind, line);
+}
+
+void msg_capture_start(struct msg_capture *capture)
+{
+    capture->len = 0;
+    capture->truncated = 0;
+    capture->last_error[0] = '\0';
+    capturing = capture;
+}
+
+void msg_capture_stop(void)
+{
+    capturing = NULL;
+}
+
+void msg_capture_replay(const struct msg_capture *capture)
+{
+    for (size_t at = 0; at < capture->len;) {
+        const char *line = capture->text + at + 1;
+
+        if (capture->text[at] == 'e')
+            snprintf(msg.last_error, sizeof(msg.last_error), "%s", line);
+        emit(capture->text[at], line);
+        at += strlen(line) + 2;
+    }
+    if (capture->truncated)
+        emit('n', "(more messages were made here than could be kept)");
+}
+
 void errorf(const char *fmt, ...)
 {
     va_list ap, copy;
 
     va_start(ap, fmt);
     va_copy(copy, ap);
-    vsnprintf(msg.last_error, sizeof(msg.last_error), fmt, copy);
+    if (capturing) /* the main thread's is set when the capture is replayed */
+        vsnprintf(capturing->last_error, sizeof(capturing->last_error), fmt, copy);
+    else
+        vsnprintf(msg.last_error, sizeof(msg.last_error), fmt, copy);
     va_end(copy);
-    vmessage(NULL, fmt, ap);
+    vmessage('e', fmt, ap);
     va_end(ap);
 }
 
@@ -69,7 +143,7 @@ void hintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmessage("hint: ", fmt, ap);
+    vmessage('h', fmt, ap);
     va_end(ap);
 }
 
@@ -79,7 +153,7 @@ void warnf(const char *fmt, ...)
     if (msg.level < MSG_NORMAL)
         return;
     va_start(ap, fmt);
-    vmessage("warning: ", fmt, ap);
+    vmessage('w', fmt, ap);
     va_end(ap);
 }
 
@@ -89,7 +163,7 @@ void notef(const char *fmt, ...)
     if (msg.level < MSG_NORMAL)
         return;
     va_start(ap, fmt);
-    vmessage(NULL, fmt, ap);
+    vmessage('n', fmt, ap);
     va_end(ap);
 }
 
@@ -99,13 +173,13 @@ void debugf(const char *fmt, ...)
     if (msg.level < MSG_VERBOSE)
         return;
     va_start(ap, fmt);
-    vmessage("debug: ", fmt, ap);
+    vmessage('d', fmt, ap);
     va_end(ap);
 }
 
 const char *msg_openssl_reason(void)
 {
-    static char fallback[64];
+    static _Thread_local char fallback[64]; /* worker threads call it too */
     unsigned long code, last = 0;
     const char *reason;
 

@@ -29,8 +29,29 @@ void msg_setup(const char *command, enum msg_level level);
 void msg_set_item(const char *item);
 
 /* The last errorf text since msg_set_item (or since the start), without the
- * prefix; "" if none. */
+ * prefix; "" if none. While the thread captures: the capture's last. */
 const char *msg_last_error(void);
+
+/* Messages held back instead of shown: a csr --batch worker thread signs
+ * while the main thread prints, and the lines must come out in input order.
+ * Between msg_capture_start and msg_capture_stop every message of the
+ * calling thread (at the level it would be shown) goes into the capture;
+ * msg_capture_replay, later on the main thread, shows them as if they were
+ * made then (under the item set at that time, and setting msg_last_error).
+ * Only what fits is kept: a message that does not is replaced by one line
+ * saying so. */
+#define MSG_CAPTURE_SIZE 2048
+
+struct msg_capture {
+    char text[MSG_CAPTURE_SIZE]; /* entries: a level letter, the text, a NUL */
+    size_t len;
+    int truncated;
+    char last_error[512]; /* msg_last_error while capturing */
+};
+
+void msg_capture_start(struct msg_capture *capture); /* empties it first */
+void msg_capture_stop(void);
+void msg_capture_replay(const struct msg_capture *capture);
 
 /* "p11cert: COMMAND: what failed: why" — always shown. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,5 +1,6 @@
-/* Atomic output files: mkstemp beside the target, then link() (which never
- * replaces) or rename() (with --force). A run killed midway leaves at most a
+/* Atomic output files: mkstemp beside the target, then renameat2 with
+ * RENAME_NOREPLACE (or link(), which never replaces either) or rename()
+ * (with --force). A run killed midway leaves at most a
  * hidden ".NAME.XXXXXX", never a truncated NAME. */
 #include "util/outfile.h"
 
@@ -176,17 +177,30 @@ static int close_tmp(struct outfile *out, int sync)
     return 0;
 }
 
+/* The temporary file takes the name without replacing a file that appeared
+ * since the check (EEXIST): nothing is overwritten without --force. One
+ * renameat2(RENAME_NOREPLACE) where the filesystem has it, else link() and
+ * unlink(): two directory changes instead of one, which a batch of files
+ * pays for each. */
+static int name_no_replace(const char *tmp, const char *path)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    if (link(tmp, path) != 0)
+        return -1;
+    unlink(tmp);
+    return 0;
+}
+
 static int publish(struct outfile *out)
 {
-    /* link() fails with EEXIST rather than replace a file that appeared
-     * since the check: nothing is overwritten without --force. */
-    if (out->force ? rename(out->tmp, out->path) != 0 : link(out->tmp, out->path) != 0) {
+    if (out->force ? rename(out->tmp, out->path) != 0 : name_no_replace(out->tmp, out->path) != 0) {
         errorf("cannot write \"%s\": %s", out->path, strerror(errno));
         outfile_abort(out);
         return -1;
     }
-    if (!out->force)
-        unlink(out->tmp);
     free(out->tmp);
     out->tmp = NULL;
     return 0;

@@ -1,6 +1,9 @@
 /* csr --batch: each line parsed, signed, verified and written on its own
  * (one C_SignInit + C_Sign a line); the files get their names in groups,
- * after one sync (util/outfile.h). */
+ * after one sync (util/outfile.h). With --jobs N the signing is done by N
+ * threads (workflow/batch-pool.h) while this one keeps preparing lines and
+ * then finishes them in input order: every message a line makes is
+ * captured (util/msg.h) and shown when the line is finished. */
 #include "workflow/csr-batch.h"
 
 #include <errno.h>
@@ -14,14 +17,34 @@
 #include "util/msg.h"
 #include "util/outfile.h"
 #include "workflow/batch-keys.h"
+#include "workflow/batch-pool.h"
 #include "x509/x509.h"
+
+/* Lines prepared ahead of the oldest one not yet finished: enough to keep
+ * the workers busy while this thread syncs a group of files. */
+#define BATCH_WINDOW (2 * OUTFILE_BATCH_MAX)
+
+/* A line between its preparation and its end. */
+struct batch_line {
+    size_t line;
+    char item[48];           /* "line N", the prefix of its messages */
+    json_t *doc;             /* the parsed line: out points into it */
+    const char *out;         /* where the request goes */
+    int submitted;           /* job is with the pool */
+    struct batch_job job;    /* the signing */
+    struct msg_capture msgs; /* what preparing it said, with --jobs */
+};
 
 struct batch {
     const struct csr_batch_options *opts;
     struct csr_batch_result *result;
     struct batch_keys keys;
     struct outfile_batch files;
-    size_t line; /* the line being processed, from 1 */
+    struct batch_pool *pool;   /* with --jobs N, once the token is open */
+    int pool_tried;            /* start_pool was called */
+    struct batch_line *window; /* BATCH_WINDOW lines, with the pool */
+    size_t first, n_in_window; /* the oldest line of the window, how many */
+    size_t line;               /* the line being read, from 1 */
 };
 
 static void record_failure(void *arg, size_t line, const char *why)
@@ -38,14 +61,12 @@ static void publish(struct batch *b)
     b->result->written += outfile_batch_publish(&b->files, record_failure, b);
 }
 
-/* The request of one line, signed with the key's cached signer. */
-static int sign_line(struct batch *b, const struct sign_request *req, struct sign_job *names,
-                     BIO **data)
+/* The request of one line, built for the key's cached signer, into job. */
+static int build_request(struct batch *b, const struct sign_request *req, struct sign_job *names,
+                         struct batch_job *job)
 {
     struct batch_key *k;
     struct signer *signer;
-    X509_REQ *x509 = NULL;
-    int ret = -1;
 
     if (!(k = batch_keys_get(&b->keys, req->key_uri, b->line)))
         return -1;
@@ -60,48 +81,177 @@ static int sign_line(struct batch *b, const struct sign_request *req, struct sig
         debugf("no san given: the CN was added as a DNS name");
     if (!k->spki && !(k->spki = x509_spki_new(signer->pubkey)))
         return -1;
-    x509 = x509_request_new_spki(names->subject, names->sans, signer->pubkey, k->spki);
-    if (x509 && signer_sign_request(signer, x509) == 0 &&
-        (*data = x509_request_encode(x509, b->opts->der)) != NULL)
-        ret = 0;
-    X509_REQ_free(x509);
-    return ret;
+    job->signer = signer;
+    job->der = b->opts->der;
+    job->req = x509_request_new_spki(names->subject, names->sans, signer->pubkey, k->spki);
+    return job->req ? 0 : -1;
 }
 
-/* One line: parse, look the key up (cached), sign, verify, write. Errors
- * are reported with the line's number by the message layer. */
-static int batch_line(struct batch *b, const char *text, const char *item)
+/* One line up to its signing: parse, check the output, look the key up
+ * (cached), build the request. Errors are reported by the message layer. */
+static int prepare_line(struct batch *b, const char *text, struct batch_line *l)
 {
     struct sign_request req;
     struct sign_job names;
     json_error_t jerr;
-    json_t *doc;
-    BIO *data = NULL;
-    char *bytes;
-    long len;
     int ret = -1;
 
     memset(&req, 0, sizeof(req));
     memset(&names, 0, sizeof(names));
     req.force = b->opts->force;
     req.pss = b->opts->pss;
-    if (!(doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr))) {
+    if (!(l->doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr))) {
         errorf("bad JSON at column %d: %s", jerr.column, jerr.text);
         goto cleanup;
     }
-    if (batch_request_parse(doc, &req) < 0 || sign_job_parse(&names, &req, 1) != EXIT_OK ||
-        outfile_check(req.out, req.force) < 0 || sign_line(b, &req, &names, &data) < 0)
+    if (batch_request_parse(l->doc, &req) < 0 || sign_job_parse(&names, &req, 1) != EXIT_OK ||
+        outfile_check(req.out, req.force) < 0 || build_request(b, &req, &names, &l->job) < 0)
         goto cleanup;
-    len = BIO_get_mem_data(data, &bytes);
-    if (outfile_batch_add(&b->files, req.out, req.force, 0644, bytes, (size_t)len, item, b->line) <
-        0)
-        goto cleanup;
+    l->out = req.out;
     ret = 0;
 cleanup:
-    BIO_free(data);
     sign_job_close(&names);
-    json_decref(doc);
     return ret;
+}
+
+/* The end of a line, in input order, under its item (msg_set_item): its
+ * captured messages shown, its request written to a temporary file, or its
+ * failure recorded (after the lines before it are published, so that
+ * failures come in line order). */
+static void finish_line(struct batch *b, struct batch_line *l)
+{
+    char *bytes;
+    long len;
+    int ok;
+
+    msg_capture_replay(&l->msgs);
+    if (l->submitted) {
+        batch_pool_wait(b->pool, &l->job);
+        msg_capture_replay(&l->job.msgs);
+    }
+    ok = l->job.data != NULL;
+    if (ok) {
+        len = BIO_get_mem_data(l->job.data, &bytes);
+        ok = outfile_batch_add(&b->files, l->out, b->opts->force, 0644, bytes, (size_t)len, l->item,
+                               l->line) == 0;
+    }
+    if (!ok) {
+        char why[512];
+
+        snprintf(why, sizeof(why), "%s", msg_last_error());
+        msg_set_item(NULL);
+        publish(b);
+        record_failure(b, l->line, why);
+    }
+    msg_set_item(NULL);
+    if (outfile_batch_full(&b->files))
+        publish(b);
+}
+
+static void line_start(struct batch_line *l, size_t line)
+{
+    memset(l, 0, sizeof(*l));
+    l->line = line;
+    snprintf(l->item, sizeof(l->item), "line %zu", line);
+}
+
+/* Frees what a line holds; its job must not be with the pool. */
+static void line_free(struct batch_line *l)
+{
+    X509_REQ_free(l->job.req);
+    BIO_free(l->job.data);
+    json_decref(l->doc);
+    l->job.req = NULL;
+    l->job.data = NULL;
+    l->doc = NULL;
+}
+
+/* One line from start to end on this thread and the token's session, its
+ * messages shown as they come: every line with --jobs 1, and with --jobs N
+ * those until the token is open (a PIN prompt must not wait for a line). */
+static void run_line(struct batch *b, const char *text)
+{
+    struct batch_line l;
+
+    line_start(&l, b->line);
+    msg_set_item(l.item);
+    if (prepare_line(b, text, &l) == 0)
+        batch_job_sign(&l.job, CK_INVALID_HANDLE);
+    finish_line(b, &l);
+    line_free(&l);
+}
+
+/* Finishes the oldest line of the window: waits for its signing. */
+static void finish_oldest(struct batch *b)
+{
+    struct batch_line *l = &b->window[b->first];
+
+    msg_set_item(l->item);
+    finish_line(b, l);
+    line_free(l);
+    b->first = (b->first + 1) % BATCH_WINDOW;
+    b->n_in_window--;
+}
+
+/* Finishes the oldest lines of the window as long as they are done. */
+static void finish_done(struct batch *b)
+{
+    while (b->n_in_window > 0) {
+        struct batch_line *l = &b->window[b->first];
+
+        if (l->submitted && !batch_pool_done(b->pool, &l->job))
+            break;
+        finish_oldest(b);
+    }
+}
+
+/* A line with the pool: prepared here with its messages captured, signed
+ * by a worker, finished later in order; the lines whose signing is done
+ * are finished now. */
+static void queue_line(struct batch *b, const char *text)
+{
+    struct batch_line *l;
+
+    if (b->n_in_window == BATCH_WINDOW) {
+        /* The workers are behind: wait until about a quarter of the window
+         * is signed, then finish what is done, rather than wake for each. */
+        for (size_t i = BATCH_WINDOW / 4; i-- > 0;) {
+            l = &b->window[(b->first + i) % BATCH_WINDOW];
+            if (l->submitted) {
+                batch_pool_wait(b->pool, &l->job);
+                break;
+            }
+        }
+        finish_done(b);
+        if (b->n_in_window == BATCH_WINDOW)
+            finish_oldest(b); /* its signing is not done yet: wait for it */
+    }
+    l = &b->window[(b->first + b->n_in_window++) % BATCH_WINDOW];
+    line_start(l, b->line);
+    msg_capture_start(&l->msgs);
+    if (prepare_line(b, text, l) == 0) {
+        batch_pool_submit(b->pool, &l->job);
+        l->submitted = 1;
+    }
+    msg_capture_stop();
+    finish_done(b);
+}
+
+/* With --jobs N, once the token is open: the workers and the window. With
+ * neither (no other session, no memory), the lines go on one at a time. */
+static void start_pool(struct batch *b)
+{
+    b->pool_tried = 1;
+    if (!(b->window = calloc(BATCH_WINDOW, sizeof(*b->window)))) {
+        warnf("signing on one session only: out of memory");
+        return;
+    }
+    if (!(b->pool = batch_pool_start(&b->keys.ctx, b->opts->jobs))) {
+        free(b->window);
+        b->window = NULL;
+        return;
+    }
+    debugf("signing on %u sessions, each with a thread of its own", batch_pool_workers(b->pool));
 }
 
 /* A batch line is a small JSON object: anything longer is not a batch file
@@ -162,7 +312,7 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
 {
     struct batch b;
     FILE *in = NULL;
-    char *text = NULL, item[48];
+    char *text = NULL;
     int ret = EXIT_FAIL, got = 0;
 
     memset(&b, 0, sizeof(b));
@@ -185,21 +335,16 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
         if (blank(text))
             continue;
         result->requests++;
-        snprintf(item, sizeof(item), "line %zu", b.line);
-        msg_set_item(item);
-        if (batch_line(&b, text, item) < 0) {
-            char why[512];
-
-            /* Failures in line order: the lines before it are published first. */
-            snprintf(why, sizeof(why), "%s", msg_last_error());
-            msg_set_item(NULL);
-            publish(&b);
-            record_failure(&b, b.line, why);
+        if (b.pool) {
+            queue_line(&b, text);
+            continue;
         }
-        msg_set_item(NULL);
-        if (outfile_batch_full(&b.files))
-            publish(&b);
+        run_line(&b, text);
+        if (opts->jobs > 1 && b.keys.opened && !b.pool_tried)
+            start_pool(&b);
     }
+    while (b.n_in_window > 0)
+        finish_oldest(&b);
     publish(&b);
     if (got < 0)
         goto cleanup;
@@ -216,6 +361,8 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
         ret = EXIT_OK;
 cleanup:
     msg_set_item(NULL);
+    batch_pool_stop(b.pool); /* the window is empty: every line was finished */
+    free(b.window);
     free(text);
     if (in && in != stdin)
         fclose(in);

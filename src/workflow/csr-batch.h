@@ -15,6 +15,7 @@ struct csr_batch_options {
     int der;                      /* write DER instead of PEM */
     int pss;                      /* RSASSA-PSS for RSA keys */
     struct token_opening opening; /* how to open the token the first key URI selects */
+    unsigned jobs;                /* signing sessions and threads; 0 or 1: the one session */
 };
 
 struct csr_batch_result {
@@ -32,6 +33,9 @@ struct csr_batch_result {
  * key's URI selects. A failed line is reported as "line N: why" and the
  * others still go through; only a token that cannot be opened stops the
  * batch (trying again line after line would spend the PIN's tries).
+ * With jobs > 1, once the token is open, jobs threads sign on sessions of
+ * their own while this thread reads, writes and reports, still in input
+ * order: the output, the messages and the summary are those of jobs = 1.
  * Returns the exit status: EXIT_OK when every request was written. */
 int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result *result);
 

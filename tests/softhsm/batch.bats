@@ -30,15 +30,6 @@ batch_line() {
         "$(key_uri "$1")" "$2" "$2" "${3:+, $3}"
 }
 
-verify_req() {
-    local out
-    out=$(openssl req -in "$1" -verify -noout 2>&1) || {
-        echo "openssl req -verify $1 failed: $out"
-        return 1
-    }
-    [[ $out == *"verify OK"* ]]
-}
-
 @test "batch: 50 requests with an RSA and an EC key; each verifies and carries its key" {
     local i key extra
     mkdir out

@@ -32,16 +32,6 @@ key_uri() {
     printf 'pkcs11:token=%s;object=%s\n' "$TOKEN_LABEL" "$1"
 }
 
-# openssl req -verify on a PEM (or, with DER as $2, DER) request.
-verify_req() {
-    local form=${2:-PEM} out
-    out=$(openssl req -inform "$form" -in "$1" -verify -noout 2>&1) || {
-        echo "openssl req -verify failed: $out"
-        return 1
-    }
-    [[ $out == *"verify OK"* ]]
-}
-
 req_text() {
     openssl req -in "$1" -noout -text
 }

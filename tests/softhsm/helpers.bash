@@ -224,6 +224,17 @@ token_pubkey() {
     printf '%s\n' "$pem" | openssl pkey -pubin -outform DER -out "$out"
 }
 
+# openssl req -verify on a PEM (or, with DER as $2, DER) request FILE: fails,
+# saying why, unless openssl says "verify OK".
+verify_req() {
+    local form=${2:-PEM} out
+    out=$(openssl req -inform "$form" -in "$1" -verify -noout 2>&1) || {
+        echo "openssl req -verify $1 failed: $out"
+        return 1
+    }
+    [[ $out == *"verify OK"* ]]
+}
+
 # The public key in a PEM CSR or certificate FILE as DER SubjectPublicKeyInfo.
 pubkey_der() {
     local file=$1 out=$2 pem

@@ -16,6 +16,9 @@
  *                            or until a signal interrupts the sleep
  *                     wait:  make the real call, create P11FAULT_READY, then
  *                            wait until the file P11FAULT_GO exists
+ *   P11FAULT_SIGN_LABEL  every C_SignInit with the key of this CKA_LABEL fails
+ *                     with P11FAULT_RV, whichever thread and session calls it
+ *                     (a key that cannot sign, for csr --batch --jobs)
  *   P11FAULT_LOG      append "C_Name" a line for every intercepted call
  *   P11FAULT_FRESH    with SoftHSM2: before every C_FindObjectsInit, bump each
  *                     token's generation file so that this process re-reads
@@ -41,7 +44,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
 
 static CK_FUNCTION_LIST *real;
 static CK_FUNCTION_LIST shim;
-static const char *fault_call, *fault_action, *ready_path, *go_path, *log_path;
+static const char *fault_call, *fault_action, *ready_path, *go_path, *log_path, *sign_label;
 static int fresh_view;
 static long fault_nth = 1, fault_seconds = 30, seen;
 static CK_RV fault_rv = CKR_DEVICE_ERROR;
@@ -84,7 +87,8 @@ static int hit(const char *name)
     note_call(name);
     if (!fault_call || strcmp(fault_call, name) != 0)
         return 0;
-    return ++seen == fault_nth;
+    /* Calls may come from several threads (csr --batch --jobs). */
+    return __atomic_add_fetch(&seen, 1, __ATOMIC_SEQ_CST) == fault_nth;
 }
 
 static int failing(void)
@@ -203,6 +207,23 @@ static CK_RV shim_C_FindObjectsInit(CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_
     return rv;
 }
 WRAP(C_SignInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (s, m, k))
+
+/* Whether the key's CKA_LABEL is sign_label. */
+static int doomed_key(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE k)
+{
+    char label[256];
+    CK_ATTRIBUTE attr = {CKA_LABEL, label, sizeof(label)};
+
+    return sign_label && real->C_GetAttributeValue(s, k, &attr, 1) == CKR_OK &&
+           attr.ulValueLen == strlen(sign_label) && memcmp(label, sign_label, attr.ulValueLen) == 0;
+}
+
+static CK_RV shim_sign_init_by_label(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
+{
+    if (doomed_key(s, k))
+        return fault_rv;
+    return shim_C_SignInit(s, m, k);
+}
 WRAP(C_Sign, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR sig, CK_ULONG_PTR sl),
      (s, d, dl, sig, sl))
 WRAP(C_CreateObject, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR o),
@@ -236,6 +257,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
         go_path = getenv("P11FAULT_GO");
         fresh_view = getenv("P11FAULT_FRESH") != NULL;
         log_path = getenv("P11FAULT_LOG");
+        sign_label = getenv("P11FAULT_SIGN_LABEL");
         if ((text = getenv("P11FAULT_NTH")))
             fault_nth = strtol(text, NULL, 10);
         if ((text = getenv("P11FAULT_SECONDS")))
@@ -250,7 +272,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
         shim.C_GetAttributeValue = shim_C_GetAttributeValue;
         shim.C_SetAttributeValue = shim_C_SetAttributeValue;
         shim.C_FindObjectsInit = shim_C_FindObjectsInit;
-        shim.C_SignInit = shim_C_SignInit;
+        shim.C_SignInit = shim_sign_init_by_label;
         shim.C_Sign = shim_C_Sign;
         shim.C_CreateObject = shim_C_CreateObject;
         shim.C_DestroyObject = shim_C_DestroyObject;
