@@ -2,6 +2,8 @@
 # `make check` and `make demo` install what is missing (scripts/install-deps.sh) first,
 # so each works alone on a fresh Debian 12 machine.
 
+# p11cert's version: --version prints it; debian/changelog carries the same.
+VERSION := 0.1.0
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
@@ -20,7 +22,10 @@ HARDEN  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CFLAGS  ?= -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
              -DP11CERT_ENDPOINTS='"$(DATADIR)/endpoints"' -DP11CERT_TOKENS='"$(DATADIR)/tokens"' \
-             $$(pkg-config --cflags $(PKGS)) -Isrc -MMD -MP
+             -DP11CERT_VERSION='"$(VERSION)"' \
+             -DP11CERT_BUILT_P11KIT="\"$$(pkg-config --modversion p11-kit-1)\"" \
+             -DP11CERT_BUILT_LIBP11="\"$$(pkg-config --modversion libp11)\"" \
+             $(CPPFLAGS) $$(pkg-config --cflags $(PKGS)) -Isrc -MMD -MP
 LIBS     = $$(pkg-config --libs $(PKGS))
 
 SRCS    := $(sort $(wildcard src/*.c src/*/*.c))
@@ -42,7 +47,7 @@ MODULE_LIBS := $(MODULE_SRCS:tests/helpers/modules/%.c=$(BUILD)/tests/%.so)
 all: $(BUILD)/p11cert
 
 $(BUILD)/p11cert: $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
