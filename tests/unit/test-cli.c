@@ -452,7 +452,7 @@ static void test_help(void **state)
 /* "p11cert N.N.N\n", then a line per library it runs with. */
 static void assert_version(const char *out)
 {
-    static const char *libraries[] = {"\nOpenSSL ", "\np11-kit ", "\nlibp11 ", "\nldns ",
+    static const char *libraries[] = {"\nOpenSSL ", "\np11-kit ", "\nlibp11 ",       "\nldns ",
                                       "\nlibcurl ", "\njansson ", "\nlibmicrohttpd "};
     const char *v = out + strlen("p11cert ");
 
