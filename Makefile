@@ -12,6 +12,9 @@ BUILD   ?= build
 DATADIR ?= $(PREFIX)/share/p11cert
 # renew's service and timer (data/systemd/), twice a day.
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR  ?= $(PREFIX)/share/man
+# Where bash-completion looks for a command's completion (it loads it on demand).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson libcurl
 # acme issue --http-listen: the http-01 responder (net/serve.c)
@@ -42,9 +45,28 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 MODULE_SRCS := $(sort $(wildcard tests/helpers/modules/*.c))
 MODULE_LIBS := $(MODULE_SRCS:tests/helpers/modules/%.c=$(BUILD)/tests/%.so)
 
-.PHONY: all deps check unit e2e demo install uninstall check-style format clean sanitize fuzz
+# The man pages: scdoc sources in man/, p11cert(1) and one page per command
+# (p11cert-csr(1), p11cert-dns-apply(1), ...); @DATADIR@ becomes the real one.
+# tests/softhsm/man.bats compares each page's options with the command's --help.
+MAN_SRCS  := $(sort $(wildcard man/*.scd))
+MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
+# bash completion (data/bash-completion/p11cert), with the endpoints file's path.
+COMPLETION := $(BUILD)/bash-completion/p11cert
 
-all: $(BUILD)/p11cert
+.PHONY: all deps check unit e2e demo install uninstall check-style format clean sanitize fuzz \
+        man deb package-check
+
+all: $(BUILD)/p11cert $(MAN_PAGES) $(COMPLETION)
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	sed 's|@DATADIR@|$(DATADIR)|g' $< | scdoc >$@.tmp && mv $@.tmp $@
+
+$(COMPLETION): data/bash-completion/p11cert
+	@mkdir -p $(dir $@)
+	sed 's|@DATADIR@|$(DATADIR)|g' $< >$@
 
 $(BUILD)/p11cert: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
@@ -80,7 +102,8 @@ deps:
 # (or several, or a unit test: T=tests/unit/test-dn.c); `make unit` only the
 # unit tests, `make e2e` only the bats files.
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS)
+	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(MAN_PAGES) $(COMPLETION) $(UNIT_BINS) \
+	    $(HELPER_BINS) $(MODULE_LIBS)
 	@scripts/run-tests.sh $(BUILD) $(T)
 
 unit: deps
@@ -88,7 +111,8 @@ unit: deps
 	@scripts/run-tests.sh $(BUILD) unit
 
 e2e: deps
-	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(HELPER_BINS) $(MODULE_LIBS)
+	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(MAN_PAGES) $(COMPLETION) $(HELPER_BINS) \
+	    $(MODULE_LIBS)
 	@scripts/run-tests.sh $(BUILD) e2e
 
 # The whole suite (unit and end-to-end) against a build with ASan and UBSan,
@@ -109,7 +133,7 @@ sanitize: deps
 	    scripts/run-tests.sh build-sanitize
 
 # What `check` builds besides p11cert, for a BUILD given on the command line.
-unit-bins: $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS)
+unit-bins: $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS) $(MAN_PAGES) $(COMPLETION)
 
 # libFuzzer targets (clang 14): build/fuzz/fuzz-NAME from tests/fuzz/fuzz-NAME.c,
 # each run for $(FUZZ_SECONDS) seconds on tests/fuzz/corpus/NAME/.
