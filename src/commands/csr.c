@@ -82,8 +82,8 @@ static int print_batch_summary(struct cli *cli, const struct csr_batch_result *r
 
 static int run_batch(struct cli *cli, const struct csr_args *a, int n_args)
 {
-    struct csr_batch_options opts = {a->batch, a->req.force, a->der, a->req.pss,
-                                     cli_token_opening(cli, 0)};
+    struct csr_batch_options opts = {
+        a->batch, a->req.force, a->der, a->req.pss, cli_token_opening(cli, 0), !cli->json};
     struct csr_batch_result result;
     int ret;
 

@@ -15,7 +15,8 @@ static struct {
     enum msg_level level;
     const char *item;
     char last_error[512];
-} msg = {NULL, MSG_NORMAL, NULL, ""};
+    int progress_shown; /* a progress line is on the terminal, with no newline */
+} msg = {NULL, MSG_NORMAL, NULL, "", 0};
 
 void msg_setup(const char *command, enum msg_level level)
 {
@@ -42,6 +43,7 @@ __attribute__((format(printf, 2, 0))) static void vmessage(const char *tag, cons
     char line[2048], shown[4 * sizeof(line) + 1];
 
     vsnprintf(line, sizeof(line), fmt, ap);
+    msg_progress(NULL);
     fputs("p11cert: ", stderr);
     if (msg.command)
         fprintf(stderr, "%s: ", msg.command);
@@ -51,6 +53,33 @@ __attribute__((format(printf, 2, 0))) static void vmessage(const char *tag, cons
         fputs(tag, stderr);
     fputs(text_escape(line, shown, sizeof(shown)), stderr);
     fputc('\n', stderr);
+}
+
+int msg_progress_possible(void)
+{
+    return msg.level >= MSG_NORMAL && isatty(STDERR_FILENO);
+}
+
+/* A carriage return and "erase to the end of the line" (ECMA-48 EL): the
+ * next text starts at the left margin of a clean line. */
+#define CLEAR_LINE "\r\033[K"
+
+void msg_progress(const char *text)
+{
+    char shown[512];
+
+    if (!text) {
+        if (msg.progress_shown)
+            fputs(CLEAR_LINE, stderr);
+        msg.progress_shown = 0;
+        return;
+    }
+    fputs(CLEAR_LINE "p11cert: ", stderr);
+    if (msg.command)
+        fprintf(stderr, "%s: ", msg.command);
+    fputs(text_escape(text, shown, sizeof(shown)), stderr);
+    fflush(stderr);
+    msg.progress_shown = 1;
 }
 
 void errorf(const char *fmt, ...)

@@ -13,6 +13,7 @@
 
 #include "util/msg.h"
 #include "util/outfile.h"
+#include "util/progress.h"
 #include "workflow/batch-keys.h"
 #include "x509/x509.h"
 
@@ -22,6 +23,7 @@ struct batch {
     struct batch_keys keys;
     struct outfile_batch files;
     size_t line; /* the line being processed, from 1 */
+    struct progress progress;
 };
 
 static void record_failure(void *arg, size_t line, const char *why)
@@ -180,6 +182,7 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
     }
     if (!(in = open_batch(opts->file)))
         goto cleanup;
+    progress_start(&b.progress, "requests", progress_count_lines(in), opts->progress);
     while (!b.keys.stopped && (got = next_line(in, text, b.line + 1)) > 0) {
         b.line++;
         if (blank(text))
@@ -199,6 +202,7 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
         msg_set_item(NULL);
         if (outfile_batch_full(&b.files))
             publish(&b);
+        progress_show(&b.progress, result->requests, json_array_size(result->failed));
     }
     publish(&b);
     if (got < 0)
@@ -215,6 +219,7 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
     else if (json_array_size(result->failed) == 0)
         ret = EXIT_OK;
 cleanup:
+    progress_end(&b.progress);
     msg_set_item(NULL);
     free(text);
     if (in && in != stdin)

@@ -15,6 +15,7 @@ struct csr_batch_options {
     int der;                      /* write DER instead of PEM */
     int pss;                      /* RSASSA-PSS for RSA keys */
     struct token_opening opening; /* how to open the token the first key URI selects */
+    int progress;                 /* how far it is, on a terminal (util/progress.h); 0: --json */
 };
 
 struct csr_batch_result {

@@ -15,6 +15,7 @@
 #include "util/interrupt.h"
 #include "util/lockfile.h"
 #include "util/msg.h"
+#include "util/progress.h"
 #include "workflow/acme-finish.h"
 #include "workflow/renew-internal.h"
 #include "workflow/token-lock.h"
@@ -141,9 +142,24 @@ static void one_record(const struct renew_options *o, struct token_ctx *ctx, str
         item->outcome = RENEW_RENEWED;
 }
 
+/* How many of the records this run looks at are done, and failed. */
+static void show_progress(struct progress *p, const struct entry *e, const struct renew_item *items,
+                          size_t n)
+{
+    size_t done = 0, failed = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].loaded && e[i].selected && e[i].done) {
+            done++;
+            failed += items[i].outcome == RENEW_FAILED;
+        }
+    }
+    progress_show(p, done, failed);
+}
+
 /* The records of e[first]'s group, on its token opened once. */
 static void one_token(const struct renew_options *o, struct entry *e, size_t n, size_t first,
-                      struct renew_item *items, time_t now)
+                      struct renew_item *items, time_t now, struct progress *progress)
 {
     struct token_opening how = {&e[first].r.config, TOKEN_NEEDS_LOGIN | TOKEN_NEEDS_RW};
     struct token_ctx ctx;
@@ -170,6 +186,7 @@ static void one_token(const struct renew_options *o, struct entry *e, size_t n, 
             one_record(o, &ctx, &e[i], &items[i], now);
         else
             failed(&items[i], "interrupted");
+        show_progress(progress, e, items, n);
     }
     msg_set_item(NULL);
     token_ctx_free(&ctx);
@@ -228,6 +245,8 @@ static int run(const struct renew_options *o, const char *dir, char **paths, siz
                struct entry *e, struct renew_report *rep)
 {
     char lock_path[PATH_MAX], why[PATH_MAX + 64];
+    struct progress progress;
+    size_t total = 0;
     time_t now;
     int lock = -1;
 
@@ -249,15 +268,20 @@ static int run(const struct renew_options *o, const char *dir, char **paths, siz
         return -1;
     }
     now = time(NULL);
+    for (size_t i = 0; i < n; i++)
+        total += e[i].loaded && e[i].selected;
+    progress_start(&progress, "records", total, o->progress);
     for (size_t i = 0; i < n; i++) {
         if (!e[i].loaded || !e[i].selected || e[i].done)
             continue;
         if (o->dry_run)
             dry_run(o, &e[i], &rep->items[i], now);
         else
-            one_token(o, e, n, i, rep->items, now);
+            one_token(o, e, n, i, rep->items, now, &progress);
         e[i].done = 1;
+        show_progress(&progress, e, rep->items, n);
     }
+    progress_end(&progress);
     if (lock >= 0)
         close(lock);
     return 0;
