@@ -179,27 +179,45 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/p11cert
 	@scripts/demo.sh $(BUILD)
 
+# What make install puts under $(DESTDIR): the binary, the data (endpoints,
+# token profiles), renew's systemd units, the man pages and the bash
+# completion; make uninstall removes exactly these (and the two directories
+# of p11cert's own, when empty). The man pages, the completion and the
+# service get the installed paths here, from their sources, so an install
+# with another PREFIX than the build's is still right about them.
+PROFILES := $(notdir $(wildcard tokens/*.profile))
+MAN_NAMES := $(MAN_SRCS:man/%.scd=%)
+
 install: $(BUILD)/p11cert
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/p11cert $(DESTDIR)$(PREFIX)/bin/p11cert
 	install -d $(DESTDIR)$(DATADIR)
 	install -m 0644 data/endpoints $(DESTDIR)$(DATADIR)/endpoints
 	install -d $(DESTDIR)$(DATADIR)/tokens
-	install -m 0644 tokens/*.profile $(DESTDIR)$(DATADIR)/tokens/
+	install -m 0644 $(addprefix tokens/,$(PROFILES)) $(DESTDIR)$(DATADIR)/tokens/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' data/systemd/p11cert-renew.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.service
 	install -m 0644 data/systemd/p11cert-renew.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	for page in $(MAN_NAMES); do \
+	    sed 's|@DATADIR@|$(DATADIR)|g' man/$$page.scd | scdoc >$(DESTDIR)$(MANDIR)/man1/$$page && \
+	    chmod 0644 $(DESTDIR)$(MANDIR)/man1/$$page || exit 1; \
+	done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	sed 's|@DATADIR@|$(DATADIR)|g' data/bash-completion/p11cert >$(DESTDIR)$(BASHCOMPDIR)/p11cert
+	chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/p11cert
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/p11cert
-	rm -f $(DESTDIR)$(DATADIR)/endpoints
-	for f in tokens/*.profile; do rm -f "$(DESTDIR)$(DATADIR)/$$f"; done
+	rm -f $(DESTDIR)$(DATADIR)/endpoints $(addprefix $(DESTDIR)$(DATADIR)/tokens/,$(PROFILES))
 	rmdir $(DESTDIR)$(DATADIR)/tokens 2>/dev/null || true
+	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.service \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.timer
-	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN_NAMES))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/p11cert
 
 STYLE_FILES = $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
 # The format, and the layers: a folder of src/ includes only what its layer
