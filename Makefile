@@ -54,7 +54,7 @@ MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
 COMPLETION := $(BUILD)/bash-completion/p11cert
 
 .PHONY: all deps check unit e2e demo install uninstall check-style format clean sanitize fuzz \
-        man deb package-check
+        man deb package-check package-deps
 
 all: $(BUILD)/p11cert $(MAN_PAGES) $(COMPLETION)
 
@@ -218,6 +218,42 @@ uninstall:
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.timer
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN_NAMES))
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/p11cert
+
+# The Debian package (debian/, debhelper 13): built by dpkg-buildpackage in a
+# copy of the tree under $(BUILD)/deb/, so that everything it writes (the
+# .deb, .buildinfo, .changes beside the copy; debian/p11cert/, debian/files
+# inside it) stays under $(BUILD) and the tree is left as it was.
+# make package-check lints it and lists it (scripts/package-check.sh).
+DEB_ARCH = $$(dpkg-architecture -qDEB_HOST_ARCH)
+DEB_DIR  = $(BUILD)/deb
+DEB      = $(DEB_DIR)/p11cert_$(VERSION)_$(DEB_ARCH).deb
+
+package-deps:
+	@scripts/install-deps.sh --package
+
+deb: package-deps
+	@version=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	if [ "$$version" != "$(VERSION)" ]; then \
+	    echo "deb: debian/changelog is at $$version, the Makefile's VERSION at $(VERSION)" >&2; \
+	    exit 1; \
+	fi
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/p11cert-$(VERSION)
+	tar --exclude=./.git --exclude=./build --exclude=./build-sanitize --exclude=./$(BUILD) \
+	    -cf - . | tar -xf - -C $(DEB_DIR)/p11cert-$(VERSION)
+	cd $(DEB_DIR)/p11cert-$(VERSION) && dpkg-buildpackage -b -us -uc
+	@echo "deb: $(DEB)"
+
+# The tree must be as make deb found it: git status before and after.
+package-check: package-deps
+	@before=$$(git status --porcelain --untracked-files=all 2>/dev/null); \
+	$(MAKE) --no-print-directory deb && \
+	after=$$(git status --porcelain --untracked-files=all 2>/dev/null) && \
+	if [ "$$before" != "$$after" ]; then \
+	    echo "package-check: make deb changed the source tree (git status):"; \
+	    echo "before:"; echo "$$before"; echo "after:"; echo "$$after"; exit 1; \
+	fi
+	@scripts/package-check.sh $(DEB)
 
 STYLE_FILES = $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
 # The format, and the layers: a folder of src/ includes only what its layer

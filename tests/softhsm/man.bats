@@ -12,6 +12,10 @@ setup_file() {
     export MAN_DIR
 }
 
+setup() {
+    cd "$BATS_TEST_TMPDIR"
+}
+
 # The pages' text, as mandoc renders it (no overstrike).
 rendered() {
     mandoc -T ascii -O width=400 "$1" | sed 's/.\x08//g'
