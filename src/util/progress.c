@@ -3,6 +3,7 @@
 #include "util/progress.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "util/msg.h"
@@ -17,6 +18,13 @@ void progress_start(struct progress *p, const char *unit, size_t total, int want
     p->on = wanted && msg_progress_possible();
     if (p->on)
         progress_show(p, 0, 0);
+}
+
+void progress_start_lines(struct progress *p, const char *unit, FILE *in, int wanted)
+{
+    int on = wanted && msg_progress_possible();
+
+    progress_start(p, unit, on ? progress_count_lines(in) : 0, on);
 }
 
 static int due(struct progress *p, size_t done)
@@ -56,11 +64,12 @@ void progress_end(struct progress *p)
 
 size_t progress_count_lines(FILE *in)
 {
-    off_t start = ftello(in);
+    struct stat st;
+    off_t start;
     size_t n = 0;
     int c, filled = 0;
 
-    if (start < 0)
+    if (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode) || (start = ftello(in)) < 0)
         return 0;
     while ((c = getc(in)) != EOF) {
         if (c == '\n') {

@@ -30,8 +30,13 @@ void progress_show(struct progress *p, size_t done, size_t failed);
 /* Clears the line; p may be shown again only after progress_start. */
 void progress_end(struct progress *p);
 
+/* The same, total being the lines of in that progress_count_lines counts:
+ * counted only when the line is drawn. */
+void progress_start_lines(struct progress *p, const char *unit, FILE *in, int wanted);
+
 /* The lines of in from where it stands that hold more than blanks (csr
- * --batch's requests), and back to where it stood. 0 when in cannot seek. */
+ * --batch's requests), and back to where it stood. 0 when in is not a
+ * regular file (a pipe cannot go back, /dev/zero never ends). */
 size_t progress_count_lines(FILE *in);
 
 #endif

@@ -182,7 +182,7 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
     }
     if (!(in = open_batch(opts->file)))
         goto cleanup;
-    progress_start(&b.progress, "requests", progress_count_lines(in), opts->progress);
+    progress_start_lines(&b.progress, "requests", in, opts->progress);
     while (!b.keys.stopped && (got = next_line(in, text, b.line + 1)) > 0) {
         b.line++;
         if (blank(text))

@@ -138,3 +138,13 @@ record() {
     [ "$(head -n 1 lines)" = "p11cert: renew: 0 of 2 records" ]
     grep -qx 'p11cert: renew: 2 of 2 records' lines
 }
+
+@test "progress: a PIN prompt starts its own line, not after the progress line" {
+    # All on the terminal, the PIN typed at the prompt (no --pin-source).
+    run python3 "$ON_TTY" --answer "$PIN_FILE" tty.out p11cert csr --batch batch.jsonl
+    cat -v tty.out
+    [ "$status" -eq 1 ]
+    grep -qF "p11cert: csr: 0 of 5 requests${CLEAR}Enter the " tty.out
+    grep -qF 'p11cert: csr: 5 of 5 requests, 1 failed' tty.out
+    [ "$(ls out | wc -l)" -eq 4 ]
+}

@@ -59,13 +59,27 @@ static void test_pipe_is_not_counted(void **state)
     fclose(in);
 }
 
+static void test_device_is_not_counted(void **state)
+{
+    FILE *in = fopen("/dev/zero", "r");
+
+    (void)state;
+    assert_non_null(in);
+    /* It can seek, and never ends: not read at all. */
+    assert_int_equal(progress_count_lines(in), 0);
+    assert_int_equal(ftell(in), 0);
+    fclose(in);
+}
+
 static void test_silent_off_a_terminal(void **state)
 {
     struct progress p;
     FILE *err = tmpfile();
+    int saved = dup(STDERR_FILENO);
 
     (void)state;
     assert_non_null(err);
+    assert_true(saved >= 0);
     /* stderr as a file: no progress, whatever is asked. */
     assert_int_equal(dup2(fileno(err), STDERR_FILENO), STDERR_FILENO);
     progress_start(&p, "requests", 3, 1);
@@ -74,6 +88,9 @@ static void test_silent_off_a_terminal(void **state)
     progress_show(&p, 3, 1);
     progress_end(&p);
     fflush(stderr);
+    /* cmocka reports on stderr: back to it before any assertion. */
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    close(saved);
     assert_int_equal(ftell(err), 0);
     fclose(err);
 }
@@ -83,6 +100,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_lines),
         cmocka_unit_test(test_pipe_is_not_counted),
+        cmocka_unit_test(test_device_is_not_counted),
         cmocka_unit_test(test_silent_off_a_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
