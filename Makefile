@@ -60,9 +60,12 @@ all: $(BUILD)/p11cert $(MAN_PAGES) $(COMPLETION)
 
 man: $(MAN_PAGES)
 
-$(BUILD)/man/%: man/%.scd
+# One page: the paths put in, scdoc, then man/tidy.awk (mandoc's warnings).
+man_page = sed 's|@DATADIR@|$(DATADIR)|g' $(1) | scdoc | awk -f man/tidy.awk
+
+$(BUILD)/man/%: man/%.scd man/tidy.awk
 	@mkdir -p $(dir $@)
-	sed 's|@DATADIR@|$(DATADIR)|g' $< | scdoc >$@.tmp && mv $@.tmp $@
+	$(call man_page,$<) >$@.tmp && mv $@.tmp $@
 
 $(COMPLETION): data/bash-completion/p11cert
 	@mkdir -p $(dir $@)
@@ -202,7 +205,7 @@ install: $(BUILD)/p11cert
 	install -m 0644 data/systemd/p11cert-renew.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man1
 	for page in $(MAN_NAMES); do \
-	    sed 's|@DATADIR@|$(DATADIR)|g' man/$$page.scd | scdoc >$(DESTDIR)$(MANDIR)/man1/$$page && \
+	    $(call man_page,man/$$page.scd) >$(DESTDIR)$(MANDIR)/man1/$$page && \
 	    chmod 0644 $(DESTDIR)$(MANDIR)/man1/$$page || exit 1; \
 	done
 	install -d $(DESTDIR)$(BASHCOMPDIR)

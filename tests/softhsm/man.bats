@@ -97,14 +97,15 @@ command_pages() {
     [ "$(man_options csr.1)" != "$(help_options "options:" csr)" ]
 }
 
-@test "man: groff (as man and lintian run it) and mandoc render every page without a warning" {
+@test "man: groff (as man and lintian run it) and mandoc -T lint render every page without a warning" {
     for page in "$MAN_DIR"/*.1; do
         out=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$page" 2>&1 >/dev/null)
         [ -z "$out" ] || { echo "$page: $out"; return 1; }
         out=$(groff -man -ww -z "$page" 2>&1)
         [ -z "$out" ] || { echo "$page: $out"; return 1; }
-        # mandoc's errors (its style notes on scdoc's output are not warnings of man's).
-        mandoc -T lint -W error "$page"
+        # mandoc's warnings and errors (style notes, such as a lower-case title, are not).
+        out=$(mandoc -T lint -W warning "$page" 2>&1)
+        [ -z "$out" ] || { echo "$page: $out"; return 1; }
     done
 }
 
