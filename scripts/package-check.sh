@@ -70,7 +70,7 @@ awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }' "$work/contents" | LC_ALL=C so
 diff "$work/expected" "$work/files" >"$work/diff" ||
     fail "the package's files are not the expected ones (< expected, > in the package):
 $(cat "$work/diff")"
-[ "$(grep -c '^/usr/share/man/man1/' "$work/files")" -ge 18 ] || fail "fewer than 18 man pages"
+[ "$(grep -c '^/usr/share/man/man1/' "$work/files")" -ge 20 ] || fail "fewer than 20 man pages"
 grep -q '^-rwxr-xr-x root/root .* \./usr/bin/p11cert$' "$work/contents" ||
     fail "/usr/bin/p11cert is not an executable owned by root"
 

@@ -27,7 +27,7 @@ expected() {
     printf '755 %s\n' "$p/bin/p11cert"
     printf '644 %s\n' "$units/p11cert-renew.service" "$units/p11cert-renew.timer" \
         "$p/share/bash-completion/completions/p11cert" "$p/share/p11cert/endpoints"
-    for page in p11cert p11cert-acme-account p11cert-acme-issue p11cert-acme-revoke p11cert-chain \
+    for page in p11cert p11cert-acme p11cert-dns p11cert-acme-account p11cert-acme-issue p11cert-acme-revoke p11cert-chain \
         p11cert-check p11cert-convert p11cert-csr p11cert-dns-apply p11cert-dns-check \
         p11cert-dns-records p11cert-import p11cert-keygen p11cert-list p11cert-renew \
         p11cert-selfsign p11cert-server-config p11cert-tokens; do
@@ -41,7 +41,7 @@ expected() {
 @test "make install PREFIX=/usr: exactly the expected files, with their modes" {
     make_in install PREFIX=/usr >/dev/null
     diff <(expected usr | LC_ALL=C sort -k 2) <(listing | LC_ALL=C sort -k 2)
-    [ "$(listing | wc -l)" -eq 31 ]
+    [ "$(listing | wc -l)" -eq 33 ]
     # The installed binary is the one built.
     cmp dest/usr/bin/p11cert "${P11CERT_BUILD:-$P11CERT_SRC/build}/p11cert"
 }
@@ -94,7 +94,7 @@ expected() {
         dest/usr/share/bash-completion/completions/other dest/usr/lib/systemd/system/other.service
     before=$(cd dest && find . | LC_ALL=C sort)
     make_in install PREFIX=/usr >/dev/null
-    [ "$(listing | wc -l)" -eq 35 ]
+    [ "$(listing | wc -l)" -eq 37 ]
     make_in uninstall PREFIX=/usr >/dev/null
     [ "$(cd dest && find . | LC_ALL=C sort)" = "$before" ]
 }

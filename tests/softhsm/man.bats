@@ -38,26 +38,44 @@ help_options() {
         sed -nE 's/^  (--[a-z0-9-]+)( [^ ]+)?( .*)?$/\1\2/p' | LC_ALL=C sort
 }
 
+# The subcommands of `p11cert $1 --help`, one a line.
+subcommands() {
+    p11cert "$1" --help | awk '/^subcommands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }'
+}
+
 # The commands of --help ("dns" and "acme" replaced by their subcommands),
-# as page names.
+# as page names: the pages that list options.
 command_pages() {
-    local c
+    local c s
     for c in $(p11cert --help | awk '/^commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }'); do
         case "$c" in
         dns | acme)
-            p11cert "$c" --help |
-                awk -v c="$c" '/^subcommands:/ { on = 1; next } /^$/ { on = 0 } on { print "p11cert-" c "-" $1 ".1" }'
+            for s in $(subcommands "$c"); do
+                echo "p11cert-$c-$s.1"
+            done
             ;;
         *) echo "p11cert-$c.1" ;;
         esac
     done | LC_ALL=C sort
 }
 
-@test "man: a page for p11cert and for each command and subcommand, and no other" {
-    expected=$( (echo p11cert.1; command_pages) | LC_ALL=C sort)
+@test "man: a page for p11cert, each command and subcommand, dns and acme, and no other" {
+    expected=$( (printf '%s\n' p11cert.1 p11cert-dns.1 p11cert-acme.1; command_pages) | LC_ALL=C sort)
     actual=$(cd "$MAN_DIR" && ls | LC_ALL=C sort)
-    [ "$(echo "$expected" | wc -l)" -eq 18 ]
+    [ "$(echo "$expected" | wc -l)" -eq 20 ]
     [ "$actual" = "$expected" ]
+}
+
+@test "man: p11cert-dns(1) and p11cert-acme(1) list exactly the subcommands of their --help" {
+    for c in dns acme; do
+        want=$(subcommands "$c" | LC_ALL=C sort)
+        have=$(rendered "$MAN_DIR/p11cert-$c.1" | awk '/^[A-Z]/ { on = ($0 == "SUBCOMMANDS") } on' |
+            sed -nE 's/^       ([a-z]+)$/\1/p' | LC_ALL=C sort)
+        [ "$(echo "$want" | wc -l)" -eq 3 ]
+        [ "$have" = "$want" ]
+        # No options of their own: those are on the subcommands' pages.
+        ! rendered "$MAN_DIR/p11cert-$c.1" | grep -qx OPTIONS || false
+    done
 }
 
 @test "man: each command's page lists exactly the options of its --help" {
