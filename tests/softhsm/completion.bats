@@ -90,6 +90,8 @@ sorted() {
     [ "$(complete_words p11cert csr --out r)" = "$(sorted reply.p7b root.crt)" ]
     [ "$(complete_words p11cert server-config nginx --out-dir '')" = certs ]
     [ "$(complete_words p11cert server-config '')" = "$(sorted apache nginx stunnel)" ]
+    [ "$(complete_words p11cert server-config --key 'pkcs11:token=t' n)" = nginx ]
+    [ -z "$(complete_words p11cert server-config stunnel --user www-data '')" ]
     [ "$(complete_words p11cert chain --trust s)" = system ]
 }
 
