@@ -2,6 +2,8 @@
 # `make check` and `make demo` install what is missing (scripts/install-deps.sh) first,
 # so each works alone on a fresh Debian 12 machine.
 
+# p11cert's version: --version prints it; debian/changelog carries the same.
+VERSION := 0.1.0
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
@@ -10,6 +12,9 @@ BUILD   ?= build
 DATADIR ?= $(PREFIX)/share/p11cert
 # renew's service and timer (data/systemd/), twice a day.
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR  ?= $(PREFIX)/share/man
+# Where bash-completion looks for a command's completion (it loads it on demand).
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 PKGS    := p11-kit-1 libcrypto libssl libp11 ldns jansson libcurl
 # acme issue --http-listen: the http-01 responder (net/serve.c)
@@ -20,7 +25,10 @@ HARDEN  := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CFLAGS  ?= -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(HARDEN) $(CFLAGS) \
              -DP11CERT_ENDPOINTS='"$(DATADIR)/endpoints"' -DP11CERT_TOKENS='"$(DATADIR)/tokens"' \
-             $$(pkg-config --cflags $(PKGS)) -Isrc -MMD -MP
+             -DP11CERT_VERSION='"$(VERSION)"' \
+             -DP11CERT_BUILT_P11KIT="\"$$(pkg-config --modversion p11-kit-1)\"" \
+             -DP11CERT_BUILT_LIBP11="\"$$(pkg-config --modversion libp11)\"" \
+             $(CPPFLAGS) $$(pkg-config --cflags $(PKGS)) -Isrc -MMD -MP
 LIBS     = $$(pkg-config --libs $(PKGS))
 
 SRCS    := $(sort $(wildcard src/*.c src/*/*.c))
@@ -37,12 +45,34 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 MODULE_SRCS := $(sort $(wildcard tests/helpers/modules/*.c))
 MODULE_LIBS := $(MODULE_SRCS:tests/helpers/modules/%.c=$(BUILD)/tests/%.so)
 
-.PHONY: all deps check unit e2e demo install uninstall check-style format clean sanitize tsan fuzz
+# The man pages: scdoc sources in man/, p11cert(1) and one page per command
+# (p11cert-csr(1), p11cert-dns-apply(1), ...); @DATADIR@ becomes the real one.
+# tests/softhsm/man.bats compares each page's options with the command's --help.
+MAN_SRCS  := $(sort $(wildcard man/*.scd))
+MAN_PAGES := $(MAN_SRCS:man/%.scd=$(BUILD)/man/%)
+# bash completion (data/bash-completion/p11cert), with the endpoints file's path.
+COMPLETION := $(BUILD)/bash-completion/p11cert
 
-all: $(BUILD)/p11cert
+.PHONY: all deps check unit e2e demo install uninstall check-style format clean sanitize tsan \
+        fuzz man deb package-check package-deps
+
+all: $(BUILD)/p11cert $(MAN_PAGES) $(COMPLETION)
+
+man: $(MAN_PAGES)
+
+# One page: the paths put in, scdoc, then man/tidy.awk (mandoc's warnings).
+man_page = sed 's|@DATADIR@|$(DATADIR)|g' $(1) | scdoc | awk -f man/tidy.awk
+
+$(BUILD)/man/%: man/%.scd man/tidy.awk
+	@mkdir -p $(dir $@)
+	$(call man_page,$<) >$@.tmp && mv $@.tmp $@
+
+$(COMPLETION): data/bash-completion/p11cert
+	@mkdir -p $(dir $@)
+	sed 's|@DATADIR@|$(DATADIR)|g' $< >$@
 
 $(BUILD)/p11cert: $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -75,7 +105,8 @@ deps:
 # (or several, or a unit test: T=tests/unit/test-dn.c); `make unit` only the
 # unit tests, `make e2e` only the bats files.
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS)
+	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(MAN_PAGES) $(COMPLETION) $(UNIT_BINS) \
+	    $(HELPER_BINS) $(MODULE_LIBS)
 	@scripts/run-tests.sh $(BUILD) $(T)
 
 unit: deps
@@ -83,7 +114,8 @@ unit: deps
 	@scripts/run-tests.sh $(BUILD) unit
 
 e2e: deps
-	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(HELPER_BINS) $(MODULE_LIBS)
+	@$(MAKE) --no-print-directory $(BUILD)/p11cert $(MAN_PAGES) $(COMPLETION) $(HELPER_BINS) \
+	    $(MODULE_LIBS)
 	@scripts/run-tests.sh $(BUILD) e2e
 
 # The whole suite (unit and end-to-end) against a build with ASan and UBSan,
@@ -119,7 +151,7 @@ tsan: deps
 	    scripts/run-tests.sh build-tsan $(or $(T),tests/softhsm/batch-jobs.bats)
 
 # What `check` builds besides p11cert, for a BUILD given on the command line.
-unit-bins: $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS)
+unit-bins: $(UNIT_BINS) $(HELPER_BINS) $(MODULE_LIBS) $(MAN_PAGES) $(COMPLETION)
 
 # libFuzzer targets (clang 14): build/fuzz/fuzz-NAME from tests/fuzz/fuzz-NAME.c,
 # each run for $(FUZZ_SECONDS) seconds on tests/fuzz/corpus/NAME/.
@@ -180,27 +212,81 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/p11cert
 	@scripts/demo.sh $(BUILD)
 
+# What make install puts under $(DESTDIR): the binary, the data (endpoints,
+# token profiles), renew's systemd units, the man pages and the bash
+# completion; make uninstall removes exactly these (and the two directories
+# of p11cert's own, when empty). The man pages, the completion and the
+# service get the installed paths here, from their sources, so an install
+# with another PREFIX than the build's is still right about them.
+PROFILES := $(notdir $(wildcard tokens/*.profile))
+MAN_NAMES := $(MAN_SRCS:man/%.scd=%)
+
 install: $(BUILD)/p11cert
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/p11cert $(DESTDIR)$(PREFIX)/bin/p11cert
 	install -d $(DESTDIR)$(DATADIR)
 	install -m 0644 data/endpoints $(DESTDIR)$(DATADIR)/endpoints
 	install -d $(DESTDIR)$(DATADIR)/tokens
-	install -m 0644 tokens/*.profile $(DESTDIR)$(DATADIR)/tokens/
+	install -m 0644 $(addprefix tokens/,$(PROFILES)) $(DESTDIR)$(DATADIR)/tokens/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' data/systemd/p11cert-renew.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.service
 	install -m 0644 data/systemd/p11cert-renew.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	for page in $(MAN_NAMES); do \
+	    $(call man_page,man/$$page.scd) >$(DESTDIR)$(MANDIR)/man1/$$page && \
+	    chmod 0644 $(DESTDIR)$(MANDIR)/man1/$$page || exit 1; \
+	done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	sed 's|@DATADIR@|$(DATADIR)|g' data/bash-completion/p11cert >$(DESTDIR)$(BASHCOMPDIR)/p11cert
+	chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/p11cert
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/p11cert
-	rm -f $(DESTDIR)$(DATADIR)/endpoints
-	for f in tokens/*.profile; do rm -f "$(DESTDIR)$(DATADIR)/$$f"; done
+	rm -f $(DESTDIR)$(DATADIR)/endpoints $(addprefix $(DESTDIR)$(DATADIR)/tokens/,$(PROFILES))
 	rmdir $(DESTDIR)$(DATADIR)/tokens 2>/dev/null || true
+	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.service \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/p11cert-renew.timer
-	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN_NAMES))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/p11cert
+
+# The Debian package (debian/, debhelper 13): built by dpkg-buildpackage in a
+# copy of the tree under $(BUILD)/deb/, so that everything it writes (the
+# .deb, .buildinfo, .changes beside the copy; debian/p11cert/, debian/files
+# inside it) stays under $(BUILD) and the tree is left as it was.
+# make package-check lints it and lists it (scripts/package-check.sh).
+DEB_ARCH = $$(dpkg-architecture -qDEB_HOST_ARCH)
+DEB_DIR  = $(BUILD)/deb
+DEB      = $(DEB_DIR)/p11cert_$(VERSION)_$(DEB_ARCH).deb
+
+package-deps:
+	@scripts/install-deps.sh --package
+
+deb: package-deps
+	@version=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	if [ "$$version" != "$(VERSION)" ]; then \
+	    echo "deb: debian/changelog is at $$version, the Makefile's VERSION at $(VERSION)" >&2; \
+	    exit 1; \
+	fi
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/p11cert-$(VERSION)
+	tar --exclude=./.git --exclude=./build --exclude=./build-sanitize --exclude=./$(BUILD) \
+	    -cf - . | tar -xf - -C $(DEB_DIR)/p11cert-$(VERSION)
+	cd $(DEB_DIR)/p11cert-$(VERSION) && dpkg-buildpackage -b -us -uc
+	@echo "deb: $(DEB)"
+
+# The tree must be as make deb found it: git status before and after.
+package-check: package-deps
+	@before=$$(git status --porcelain --untracked-files=all 2>/dev/null); \
+	$(MAKE) --no-print-directory deb && \
+	after=$$(git status --porcelain --untracked-files=all 2>/dev/null) && \
+	if [ "$$before" != "$$after" ]; then \
+	    echo "package-check: make deb changed the source tree (git status):"; \
+	    echo "before:"; echo "$$before"; echo "after:"; echo "$$after"; exit 1; \
+	fi
+	@scripts/package-check.sh $(DEB)
 
 STYLE_FILES = $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
 # The format, and the layers: a folder of src/ includes only what its layer

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages p11cert needs to build, test and demo.
 # Idempotent: prints nothing and exits 0 when everything is already installed.
+#
+#   scripts/install-deps.sh            what make, make check and make demo need
+#   scripts/install-deps.sh --package  that, and what make deb / make package-check need
 set -euo pipefail
 
 PACKAGES=(
@@ -41,7 +44,19 @@ PACKAGES=(
     # util-linux gives unshare and nsenter)
     swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 libtpm2-pkcs11-1 libtpm2-pkcs11-tools
     opencryptoki util-linux
+    # the man pages: scdoc makes them, mandoc (and groff, man-db) lint them in tests;
+    # bash-completion for the completion's test (tests/softhsm/completion.bats);
+    # script (bsdutils) gives the progress tests a terminal
+    scdoc mandoc man-db groff-base bash-completion bsdutils
 )
+
+# make deb and make package-check: the Debian package, built and linted.
+if [ "${1:-}" = "--package" ]; then
+    PACKAGES+=(debhelper dpkg-dev lintian fakeroot)
+elif [ "$#" -gt 0 ]; then
+    echo "usage: $0 [--package]" >&2
+    exit 2
+fi
 
 # The services these packages start by themselves on install (nginx and
 # apache2 on ports 80/443), as PACKAGE:SERVICE: kept from starting by a

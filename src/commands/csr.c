@@ -93,8 +93,13 @@ static int print_batch_summary(struct cli *cli, const struct csr_batch_result *r
 
 static int run_batch(struct cli *cli, const struct csr_args *a, int n_args)
 {
-    struct csr_batch_options opts = {
-        a->batch, a->req.force, a->der, a->req.pss, cli_token_opening(cli, 0), (unsigned)a->jobs};
+    struct csr_batch_options opts = {.file = a->batch,
+                                     .force = a->req.force,
+                                     .der = a->der,
+                                     .pss = a->req.pss,
+                                     .opening = cli_token_opening(cli, 0),
+                                     .jobs = (unsigned)a->jobs,
+                                     .progress = !cli->json};
     struct csr_batch_result result;
     int ret;
 

@@ -5,10 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifndef P11CERT_VERSION
-#define P11CERT_VERSION "0.1.0"
-#endif
-
 static const char exit_statuses[] =
     "exit status: 0 success, 1 the operation or a check failed, 2 usage error\n"
     "(unknown option, missing or malformed argument)\n";
@@ -89,9 +85,4 @@ void cli_print_subcommand_help(const char *name, const char *summary, const stru
         printf("  %-8s  %s\n", space ? space + 1 : subs[i].name, subs[i].summary);
     }
     printf("\n'p11cert %s SUBCOMMAND --help' describes one.\n%s", name, exit_statuses);
-}
-
-void cli_print_version(void)
-{
-    printf("p11cert %s\n", P11CERT_VERSION);
 }

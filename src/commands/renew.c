@@ -138,6 +138,7 @@ int cmd_renew(struct cli *cli, int argc, char **argv)
     a.o.days = a.days ? (long)days : -1;
     a.o.timeout = (unsigned)timeout;
     a.o.config = &cli->token;
+    a.o.progress = !cli->json;
     ret = renew_run(&a.o, &rep);
     /* The hook after the lines it follows; in the JSON document, its status. */
     if (cli->json && renew_run_hook(&a.o, &rep) != EXIT_OK)

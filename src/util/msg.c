@@ -18,7 +18,8 @@ static struct {
     enum msg_level level;
     const char *item;
     char last_error[512];
-} msg = {NULL, MSG_NORMAL, NULL, ""};
+    int progress_shown; /* a progress line is on the terminal, with no newline */
+} msg = {NULL, MSG_NORMAL, NULL, "", 0};
 
 void msg_setup(const char *command, enum msg_level level)
 {
@@ -62,6 +63,7 @@ static void emit(char kind, const char *line)
     char shown[4 * MSG_LINE_MAX + 1];
     const char *tag = tag_of(kind);
 
+    msg_progress(NULL);
     fputs("p11cert: ", stderr);
     if (msg.command)
         fprintf(stderr, "%s: ", msg.command);
@@ -122,6 +124,33 @@ void msg_capture_replay(const struct msg_capture *capture)
     }
     if (capture->truncated)
         emit('n', "(more messages were made here than could be kept)");
+}
+
+int msg_progress_possible(void)
+{
+    return msg.level >= MSG_NORMAL && isatty(STDERR_FILENO);
+}
+
+/* A carriage return and "erase to the end of the line" (ECMA-48 EL): the
+ * next text starts at the left margin of a clean line. */
+#define CLEAR_LINE "\r\033[K"
+
+void msg_progress(const char *text)
+{
+    char shown[512];
+
+    if (!text) {
+        if (msg.progress_shown)
+            fputs(CLEAR_LINE, stderr);
+        msg.progress_shown = 0;
+        return;
+    }
+    fputs(CLEAR_LINE "p11cert: ", stderr);
+    if (msg.command)
+        fprintf(stderr, "%s: ", msg.command);
+    fputs(text_escape(text, shown, sizeof(shown)), stderr);
+    fflush(stderr);
+    msg.progress_shown = 1;
 }
 
 void errorf(const char *fmt, ...)

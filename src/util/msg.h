@@ -63,6 +63,13 @@ void notef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Detail for -v. */
 void debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The progress line of util/progress.h: 1 when one may be drawn (stderr is
+ * a terminal, and not -q), else 0. msg_progress draws text as
+ * "p11cert: COMMAND: text" in place of the line before; NULL clears it.
+ * Every message clears it first. */
+int msg_progress_possible(void);
+void msg_progress(const char *text);
+
 /* Sends whatever else writes to stderr (a library's own complaints) to
  * /dev/null until msg_stderr_restore. Returns the saved descriptor, or -1
  * when stderr could not be muted (then it is left as it was); restoring -1

@@ -177,6 +177,8 @@ static long read_prompt(const char *what, char *buf, size_t max, int *tty_missin
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
     quiet.c_lflag |= ECHONL;
     snprintf(prompt, sizeof(prompt), "Enter the %s: ", what);
+    /* The prompt starts its own line, not after a progress line. */
+    msg_progress(NULL);
     interrupt_catch(&guard);
     if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0 &&
         write(fd, prompt, strlen(prompt)) == (ssize_t)strlen(prompt)) {

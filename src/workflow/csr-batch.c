@@ -16,6 +16,7 @@
 
 #include "util/msg.h"
 #include "util/outfile.h"
+#include "util/progress.h"
 #include "workflow/batch-keys.h"
 #include "workflow/batch-pool.h"
 #include "x509/x509.h"
@@ -45,6 +46,8 @@ struct batch {
     struct batch_line *window; /* BATCH_WINDOW lines, with the pool */
     size_t first, n_in_window; /* the oldest line of the window, how many */
     size_t line;               /* the line being read, from 1 */
+    size_t finished;           /* lines finished, for the progress line */
+    struct progress progress;
 };
 
 static void record_failure(void *arg, size_t line, const char *why)
@@ -146,6 +149,7 @@ static void finish_line(struct batch *b, struct batch_line *l)
     msg_set_item(NULL);
     if (outfile_batch_full(&b->files))
         publish(b);
+    progress_show(&b->progress, ++b->finished, json_array_size(b->result->failed));
 }
 
 static void line_start(struct batch_line *l, size_t line)
@@ -330,6 +334,7 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
     }
     if (!(in = open_batch(opts->file)))
         goto cleanup;
+    progress_start_lines(&b.progress, "requests", in, opts->progress);
     while (!b.keys.stopped && (got = next_line(in, text, b.line + 1)) > 0) {
         b.line++;
         if (blank(text))
@@ -360,6 +365,7 @@ int csr_batch_run(const struct csr_batch_options *opts, struct csr_batch_result 
     else if (json_array_size(result->failed) == 0)
         ret = EXIT_OK;
 cleanup:
+    progress_end(&b.progress);
     msg_set_item(NULL);
     batch_pool_stop(b.pool); /* the window is empty: every line was finished */
     free(b.window);

@@ -16,6 +16,7 @@ struct csr_batch_options {
     int pss;                      /* RSASSA-PSS for RSA keys */
     struct token_opening opening; /* how to open the token the first key URI selects */
     unsigned jobs;                /* signing sessions and threads; 0 or 1: the one session */
+    int progress;                 /* how far it is, on a terminal (util/progress.h); 0: --json */
 };
 
 struct csr_batch_result {

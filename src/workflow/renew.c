@@ -17,6 +17,7 @@
 #include "util/interrupt.h"
 #include "util/lockfile.h"
 #include "util/msg.h"
+#include "util/progress.h"
 #include "workflow/acme-finish.h"
 #include "workflow/renew-internal.h"
 #include "workflow/token-lock.h"
@@ -210,10 +211,25 @@ static void dry_record(const struct renew_options *o, struct token_ctx *ctx,
     *account = r->o.account_key_text;
 }
 
+/* How many of the records this run looks at are done, and failed. */
+static void show_progress(struct progress *p, const struct entry *e, const struct renew_item *items,
+                          size_t n)
+{
+    size_t done = 0, failed = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].loaded && e[i].selected && e[i].done) {
+            done++;
+            failed += items[i].outcome == RENEW_FAILED;
+        }
+    }
+    progress_show(p, done, failed);
+}
+
 /* The records of e[first]'s group, on its token opened once; a real run
  * takes the token's writer lock, a dry run opens it read-only. */
 static void one_token(const struct renew_options *o, struct entry *e, size_t n, size_t first,
-                      struct renew_item *items, time_t now)
+                      struct renew_item *items, time_t now, struct progress *progress)
 {
     struct token_opening how = {&e[first].r.config,
                                 TOKEN_NEEDS_LOGIN | (o->dry_run ? 0 : TOKEN_NEEDS_RW)};
@@ -253,6 +269,7 @@ static void one_token(const struct renew_options *o, struct entry *e, size_t n, 
             dry_record(o, &ctx, &ix, &e[i], &items[i], now, &account);
         else
             one_record(o, &ctx, &ix, &e[i], &items[i], now);
+        show_progress(progress, e, items, n);
     }
     msg_set_item(NULL);
     renew_index_free(&ix);
@@ -301,6 +318,8 @@ static int run(const struct renew_options *o, const char *dir, char **paths, siz
                struct entry *e, struct renew_report *rep)
 {
     char lock_path[PATH_MAX], why[PATH_MAX + 64];
+    struct progress progress;
+    size_t total = 0;
     time_t now;
     int lock = -1;
 
@@ -322,12 +341,17 @@ static int run(const struct renew_options *o, const char *dir, char **paths, siz
         return -1;
     }
     now = time(NULL);
+    for (size_t i = 0; i < n; i++)
+        total += e[i].loaded && e[i].selected;
+    progress_start(&progress, "records", total, o->progress);
     for (size_t i = 0; i < n; i++) {
         if (!e[i].loaded || !e[i].selected || e[i].done)
             continue;
-        one_token(o, e, n, i, rep->items, now);
+        one_token(o, e, n, i, rep->items, now, &progress);
         e[i].done = 1;
+        show_progress(&progress, e, rep->items, n);
     }
+    progress_end(&progress);
     if (lock >= 0)
         close(lock);
     return 0;

@@ -23,6 +23,7 @@ struct renew_options {
     const char *deploy_hook;           /* --deploy-hook CMD, or NULL */
     const struct token_config *config; /* global --module / --pin-source win over a record's */
     unsigned timeout;                  /* seconds for each record's order */
+    int progress; /* how far it is, on a terminal (util/progress.h); 0: --json */
 };
 
 enum renew_outcome {

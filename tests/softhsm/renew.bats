@@ -612,7 +612,7 @@ wait_for_text() {
     [ "$(jq -r .unfinished "$STATE/kr.acme.test.json")" = null ]
 }
 
-@test "make install: the renew service and timer, which systemd-analyze accepts" {
+@test "make install: the renew service and timer, which systemd-analyze accepts with their man pages" {
     dest=$BATS_TEST_TMPDIR/dest
     make -s -C "$P11CERT_SRC" install DESTDIR="$dest" PREFIX=/usr BUILD="${P11CERT_BUILD:-build}" \
         >/dev/null
@@ -625,7 +625,10 @@ wait_for_text() {
     grep -qx 'OnCalendar=\*-\*-\* 00,12:00:00' "$units/p11cert-renew.timer"
     grep -qx 'RandomizedDelaySec=12h' "$units/p11cert-renew.timer"
     grep -qx 'Persistent=true' "$units/p11cert-renew.timer"
-    (cd "$units" && systemd-analyze verify ./p11cert-renew.service ./p11cert-renew.timer)
+    # The man pages their Documentation= names are the ones installed beside them.
+    grep -qx 'Documentation=man:p11cert-renew(1) man:p11cert(1)' "$units/p11cert-renew.service"
+    (cd "$units" && MANPATH=$dest/usr/share/man systemd-analyze verify ./p11cert-renew.service \
+        ./p11cert-renew.timer)
 }
 
 @test "the service's command line: the options of /etc/default/p11cert reach renew as words" {

@@ -449,15 +449,19 @@ static void test_help(void **state)
                      0);
 }
 
-/* "p11cert N.N.N\n". */
+/* "p11cert N.N.N\n", then a line per library it runs with. */
 static void assert_version(const char *out)
 {
+    static const char *libraries[] = {"\nOpenSSL ", "\np11-kit ", "\nlibp11 ",       "\nldns ",
+                                      "\nlibcurl ", "\njansson ", "\nlibmicrohttpd "};
     const char *v = out + strlen("p11cert ");
 
     assert_int_equal(strncmp(out, "p11cert ", 8), 0);
     assert_true(*v >= '0' && *v <= '9');
-    assert_int_equal(strspn(v, "0123456789.") + 1, strlen(v));
-    assert_string_equal(v + strlen(v) - 1, "\n");
+    assert_int_equal(v[strspn(v, "0123456789.")], '\n');
+    for (size_t i = 0; i < sizeof(libraries) / sizeof(libraries[0]); i++)
+        assert_non_null(strstr(out, libraries[i]));
+    assert_string_equal(out + strlen(out) - 1, "\n");
 }
 
 static void test_version(void **state)
