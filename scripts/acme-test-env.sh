@@ -30,6 +30,7 @@
 #       stops every process this script started in DIR, by pid
 set -euo pipefail
 
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ZONE=acme.test
 # The names the zone holds A records for (http-01 connects there).
 NAMES="a b c d e f g h www api web mail demo rsa ec sig fail alt eab spy"
@@ -55,17 +56,11 @@ free_port() {
     die "no free port"
 }
 
-# Ends process PID (recorded in FILE): TERM, up to 10 s, then KILL.
+# Ends the process whose pid FILE holds (scripts/stop-pid.sh: TERM, up to
+# 10 s, then KILL), and forgets FILE.
 stop_pid() {
-    local file=$1 pid
-    pid=$(cat "$file" 2>/dev/null) || return 0
-    rm -f "$file"
-    kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
+    "$HERE/stop-pid.sh" "$1" 10
+    rm -f "$1"
 }
 
 start_knot() {

@@ -28,16 +28,8 @@ free_port() {
 }
 
 stop_knotd() {
-    local pid
-    [ -f "$KNOT_DIR/knotd.pid.test" ] || return 0
-    pid=$(cat "$KNOT_DIR/knotd.pid.test")
+    "$P11CERT_SRC/scripts/stop-pid.sh" "$KNOT_DIR/knotd.pid.test" 10
     rm -f "$KNOT_DIR/knotd.pid.test"
-    kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
 }
 
 start_knotd() {
