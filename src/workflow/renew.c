@@ -211,12 +211,15 @@ static void dry_record(const struct renew_options *o, struct token_ctx *ctx,
     *account = r->o.account_key_text;
 }
 
-/* How many of the records this run looks at are done, and failed. */
+/* How many of the records this run looks at are done, and failed: counted
+ * only when there is a progress line to draw. */
 static void show_progress(struct progress *p, const struct entry *e, const struct renew_item *items,
                           size_t n)
 {
     size_t done = 0, failed = 0;
 
+    if (!p->on)
+        return;
     for (size_t i = 0; i < n; i++) {
         if (e[i].loaded && e[i].selected && e[i].done) {
             done++;
